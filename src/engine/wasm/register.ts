@@ -1,2 +1,30 @@
-/** Registers Squish's wasm training kernels (filled in by the engine work). */
-export function registerWasmTrainingKernels(): void {}
+/**
+ * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
+ * faster replacements for two slow stock ones. Call after importing the wasm backend and before
+ * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
+import { transposeFreeBatchMatMul } from './batch-matmul.js';
+import { registerBroadcastBatchNormGradient } from '../gradients.js';
+
+let registered = false;
+
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) !== undefined) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (stockMatMul === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
+  for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, transposeFreeBatchMatMul(stockMatMul)]) {
+    replaceKernel(config);
+  }
+  registerBroadcastBatchNormGradient();
+}

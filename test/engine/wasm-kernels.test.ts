@@ -1,0 +1,154 @@
+/**
+ * Every wasm training kernel against the pure-JS cpu backend on random cases: strides 1, 2 and mixed,
+ * same/valid padding, non-square kernels, channel multipliers 1 and 2. Relative error ≤ 1e-5.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend.js';
+
+await initBackend('wasm');
+
+interface ConvCase {
+  readonly name: string;
+  readonly x: [number, number, number, number]; // [B, H, W, C]
+  readonly k: [number, number, number, number]; // conv: [KH, KW, C, Co]; depthwise: [KH, KW, C, M]
+  readonly strides: [number, number];
+  readonly pad: 'same' | 'valid';
+}
+
+/** Deterministic case grid covering the issue's combinations. */
+function cases(depthwise: boolean): ConvCase[] {
+  const out: ConvCase[] = [];
+  const kernels: Array<[number, number]> = [[1, 1], [3, 3], [2, 3], [5, 2], [5, 5]];
+  const strides: Array<[number, number]> = [[1, 1], [2, 2], [1, 2], [2, 1]];
+  let i = 0;
+  for (const [kh, kw] of kernels) {
+    for (const s of strides) {
+      for (const pad of ['same', 'valid'] as const) {
+        const b = 1 + (i % 3), h = 5 + ((i * 7) % 9), w = 4 + ((i * 5) % 10), c = 1 + (i % 4);
+        const last = depthwise ? 1 + (i % 2) : 1 + ((i * 3) % 5);
+        if (pad === 'valid' && (h < kh || w < kw)) continue;
+        out.push({ name: `x=[${b},${h},${w},${c}] k=[${kh},${kw},${c},${last}] s=${s} p=${pad}`, x: [b, h, w, c], k: [kh, kw, c, last], strides: s, pad });
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+function relativeError(actual: Float32Array | Int32Array | Uint8Array, expected: Float32Array | Int32Array | Uint8Array): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+type GradFn = (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D;
+
+/** Gradients of sum(f(x, k) ⊙ r) w.r.t. x and k on one backend, as plain arrays. */
+async function gradsOn(backend: string, f: GradFn, c: ConvCase, seed: number): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.randomUniform(c.x, -1, 1, 'float32', seed) as tf.Tensor4D;
+    const k = tf.randomUniform(c.k, -1, 1, 'float32', seed + 1) as tf.Tensor4D;
+    const y = f(x, k);
+    const r = tf.randomUniform(y.shape, -1, 1, 'float32', seed + 2);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), r)));
+    return g([x, k]).map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+async function checkAgainstCpu(f: GradFn, all: ConvCase[]): Promise<void> {
+  let seed = 1;
+  for (const c of all) {
+    const expected = await gradsOn('cpu', f, c, seed);
+    const actual = await gradsOn('wasm', f, c, seed);
+    seed += 3;
+    ['dx', 'dW'].forEach((which, j) => {
+      const err = relativeError(actual[j]!, expected[j]!);
+      assert.ok(err <= 1e-5, `${which} of ${c.name}: relative error ${err}`);
+    });
+  }
+}
+
+test('Conv2D gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu', async () => {
+  const all = cases(false);
+  assert.ok(all.length >= 30);
+  for (const c of all) {
+    await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+  }
+});
+
+test('DepthwiseConv2D gradients match cpu, channel multiplier 1 and 2', async () => {
+  const all = cases(true);
+  assert.ok(all.some((c) => c.k[3] === 2) && all.some((c) => c.k[3] === 1));
+  // tfjs's depthwise op requires equal strides.
+  for (const c of all.filter((c) => c.strides[0] === c.strides[1])) {
+    await checkAgainstCpu((x, k) => tf.depthwiseConv2d(x, k, c.strides, c.pad), [c]);
+  }
+});
+
+test('Conv2D gradients with explicit padding larger than the kernel match cpu', async () => {
+  const c: ConvCase = { name: 'explicit pad 3 on k=2', x: [2, 6, 7, 2], k: [2, 2, 2, 3], strides: [2, 1], pad: 'valid' };
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [3, 1], [0, 3], [0, 0]];
+  await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, explicit), [c]);
+});
+
+test('BatchMatMul with transposes matches cpu', async () => {
+  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const a = tf.randomUniform(ta ? [3, 17, 9] : [3, 9, 17], -1, 1, 'float32', 5);
+        const b = tf.randomUniform(tb ? [3, 11, 17] : [3, 17, 11], -1, 1, 'float32', 6);
+        return tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
+      });
+    };
+    const expected = await run('cpu');
+    assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `transposeA=${ta} transposeB=${tb}`);
+  }
+});
+
+test('FusedBatchNorm gradient (broadcast, no tile) matches the unfused formula', async () => {
+  await tf.setBackend('wasm');
+  const [fused, unfused] = tf.tidy(() => {
+    const x = tf.randomUniform([4, 5, 6, 3], -2, 2, 'float32', 11);
+    const mean = tf.randomUniform([3], -1, 1, 'float32', 12);
+    const variance = tf.randomUniform([3], 0.5, 2, 'float32', 13);
+    const scale = tf.randomUniform([3], 0.5, 1.5, 'float32', 14);
+    const offset = tf.randomUniform([3], -1, 1, 'float32', 15);
+    const r = tf.randomUniform([4, 5, 6, 3], -1, 1, 'float32', 16);
+    const bn = (a: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(a, mean, variance, offset, scale, 1e-3), r));
+    const manual = (a: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.mul(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 1e-3))), scale), offset), r));
+    return [tf.grad(bn)(x).dataSync() as Float32Array, tf.grad(manual)(x).dataSync() as Float32Array];
+  });
+  assert.ok(relativeError(fused, unfused) <= 1e-5);
+});
+
+test('a conv net trains on wasm without leaking tensors across epochs', async () => {
+  await tf.setBackend('wasm');
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [9, 9, 2], filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu' }),
+      tf.layers.batchNormalization(),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+  const xs = tf.randomUniform([16, 9, 9, 2], 0, 1, 'float32', 21);
+  const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'int32'), 3);
+  const counts: number[] = [];
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < 4; epoch++) {
+    const h = await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0, shuffle: false });
+    losses.push(h.history.loss![0] as number);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.equal(new Set(counts.slice(1)).size, 1, `tensor counts per epoch: ${counts}`);
+  assert.ok(losses[3]! < losses[0]!, `loss should fall: ${losses}`);
+});

@@ -1,0 +1,112 @@
+/**
+ * Batched kernel mixtures (Optuna's `probability_distributions.py`): a mixture of K product
+ * kernels over D parameters. Numeric kernels are normals truncated to the bounds one by one and
+ * renormalized; stepped values get the kernel's mass over [x − q/2, x + q/2]. Categorical kernels
+ * are rows of choice probabilities. Samples are user values (categorical: choice index).
+ */
+import { fromInternal, toInternal, type NumericDistribution } from '../distributions.js';
+import type { Prng } from '../prng.js';
+import { logGaussMass, logNormalPdf, sampleTruncNorm } from './truncnorm.js';
+
+export interface NumericKernels {
+  readonly kind: 'numeric';
+  readonly distribution: NumericDistribution;
+  /** Internal bounds of every kernel. */
+  readonly low: number;
+  readonly high: number;
+  readonly mus: Float64Array;
+  readonly sigmas: Float64Array;
+  /** log of each kernel's mass inside [low, high] (its truncation normalizer). */
+  readonly logMass: Float64Array;
+}
+
+export interface CategoricalKernels {
+  readonly kind: 'categorical';
+  readonly nChoices: number;
+  /** Row-major K × nChoices probabilities. */
+  readonly probs: Float64Array;
+}
+
+export type Kernels = NumericKernels | CategoricalKernels;
+
+export interface Mixture {
+  /** Normalized kernel weights, length K. */
+  readonly weights: Float64Array;
+  /** One kernel set per parameter, each of length K. */
+  readonly dims: readonly Kernels[];
+}
+
+export function numericKernels(
+  distribution: NumericDistribution, low: number, high: number, mus: Float64Array, sigmas: Float64Array,
+): NumericKernels {
+  const logMass = mus.map((mu, k) => logGaussMass((low - mu) / sigmas[k]!, (high - mu) / sigmas[k]!));
+  return { kind: 'numeric', distribution, low, high, mus, sigmas, logMass };
+}
+
+/** `n` draws: pick one kernel per draw (shared by all parameters), then sample each parameter. */
+export function sampleMixture(mixture: Mixture, rng: Prng, n: number): Float64Array[] {
+  const out = mixture.dims.map(() => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    const k = rng.weighted(mixture.weights);
+    mixture.dims.forEach((dim, d) => {
+      if (dim.kind === 'categorical') {
+        out[d]![i] = rng.weighted(dim.probs.subarray(k * dim.nChoices, (k + 1) * dim.nChoices));
+      } else {
+        const y = sampleTruncNorm(rng, dim.mus[k]!, dim.sigmas[k]!, dim.low, dim.high);
+        out[d]![i] = fromInternal(dim.distribution, y);
+      }
+    });
+  }
+  return out;
+}
+
+/** log density (log mass for discrete parameters) of each sample under the mixture. */
+export function logPdfMixture(mixture: Mixture, samples: readonly Float64Array[]): Float64Array {
+  const K = mixture.weights.length;
+  const n = samples[0]!.length;
+  const acc = new Float64Array(n * K);
+  for (let k = 0; k < K; k++) {
+    const lw = Math.log(mixture.weights[k]!);
+    for (let i = 0; i < n; i++) acc[i * K + k] = lw;
+  }
+  mixture.dims.forEach((dim, d) => addLogPdf(dim, samples[d]!, acc, K));
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = logSumExp(acc, i * K, K);
+  return out;
+}
+
+function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number): void {
+  if (dim.kind === 'categorical') {
+    for (let i = 0; i < xs.length; i++) {
+      for (let k = 0; k < K; k++) acc[i * K + k]! += Math.log(dim.probs[k * dim.nChoices + xs[i]!]!);
+    }
+    return;
+  }
+  const { distribution: dist, mus, sigmas, logMass } = dim;
+  const half = dist.step === null ? 0 : dist.step / 2;
+  const norm = sigmas.map((s, k) => -Math.log(s) - logMass[k]!);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (half === 0) {
+      // Continuous: the Jacobian of the log transform is the same under l and g, so it is left out.
+      const y = toInternal(dist, x);
+      for (let k = 0; k < K; k++) acc[i * K + k]! += logNormalPdf((y - mus[k]!) / sigmas[k]!) + norm[k]!;
+      continue;
+    }
+    const lo = Math.max(dim.low, toInternal(dist, dist.log ? Math.max(x - half, 0) : x - half));
+    const hi = Math.min(dim.high, toInternal(dist, x + half));
+    for (let k = 0; k < K; k++) {
+      const s = sigmas[k]!;
+      acc[i * K + k]! += logGaussMass((lo - mus[k]!) / s, (hi - mus[k]!) / s) - logMass[k]!;
+    }
+  }
+}
+
+function logSumExp(a: Float64Array, start: number, n: number): number {
+  let max = -Infinity;
+  for (let j = start; j < start + n; j++) if (a[j]! > max) max = a[j]!;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let j = start; j < start + n; j++) sum += Math.exp(a[j]! - max);
+  return max + Math.log(sum);
+}

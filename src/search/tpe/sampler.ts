@@ -1,0 +1,113 @@
+/**
+ * Tree-structured Parzen Estimator (Bergstra et al. 2011; Watanabe 2023, "Tree-structured Parzen
+ * estimator: understanding its algorithm components"), with Optuna's defaults.
+ *
+ * Recipe per suggestion: random start-up → split trials (γ) → fit l(x) on "below" and g(x) on
+ * "above" → draw 24 candidates from l(x) → return the argmax of log l(x) − log g(x).
+ * Independent mode runs the recipe per parameter on the trials that had it (so conditional
+ * parameters need nothing more); multivariate mode runs it jointly over the parameters that
+ * every observed trial had, then falls back to independent sampling for the others.
+ */
+import { isActive, type ParamSpec } from '../space.js';
+import { completeFromPrior } from '../random.js';
+import { sampleFromPrior } from '../distributions.js';
+import { observe, type SampleContext, type Sampler, type TrialRecord } from '../trials.js';
+import { logPdfMixture, sampleMixture } from './distributions.js';
+import { fitParzenEstimator } from './parzen-estimator.js';
+import { isScored, splitTrials } from './split.js';
+
+export interface TpeOptions {
+  /** Random trials before TPE starts. Defaults to 10. */
+  readonly nStartupTrials: number;
+  /** Candidates drawn from l(x) per suggestion. Defaults to 24. */
+  readonly nEiCandidates: number;
+  /** Joint model over the always-present parameters (Optuna's `multivariate=True`). Defaults to false. */
+  readonly multivariate: boolean;
+  /** Put running trials into g(x) so parallel workers spread out. Defaults to true. */
+  readonly constantLiar: boolean;
+  /** Weight of the prior kernel. Defaults to 1. */
+  readonly priorWeight: number;
+  /** Optuna's magic clip of kernel widths. Defaults to true. */
+  readonly magicClip: boolean;
+  /** Size of the "below" set for n observed trials. Defaults to {@link defaultGamma}. */
+  readonly gamma: (n: number) => number;
+  /** Kernel weights for n trials in chronological order. Defaults to {@link defaultWeights}. */
+  readonly weights: (n: number) => number[];
+}
+
+/** γ(n) = min(⌈0.1·n⌉, 25). */
+export function defaultGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/** 1 for the newest 25 trials; older ones ramp linearly from 1/n up to 1 (linear forgetting). */
+export function defaultWeights(n: number): number[] {
+  if (n < 25) return new Array<number>(n).fill(1);
+  const ramp = n - 25;
+  const start = 1 / n;
+  const head = Array.from({ length: ramp }, (_, i) => (ramp === 1 ? start : start + ((1 - start) * i) / (ramp - 1)));
+  return [...head, ...new Array<number>(25).fill(1)];
+}
+
+export const DEFAULT_TPE_OPTIONS: TpeOptions = {
+  nStartupTrials: 10, nEiCandidates: 24, multivariate: false, constantLiar: true,
+  priorWeight: 1, magicClip: true, gamma: defaultGamma, weights: defaultWeights,
+};
+
+export class TpeSampler implements Sampler {
+  readonly #options: TpeOptions;
+
+  constructor(options: Partial<TpeOptions> = {}) {
+    this.#options = { ...DEFAULT_TPE_OPTIONS, ...options };
+  }
+
+  sample(ctx: SampleContext): Map<string, number> {
+    const nObjectives = ctx.directions.length;
+    const usable = ctx.trials.filter((t) => isScored(t, nObjectives) || (this.#options.constantLiar && t.state === 'running'));
+    if (usable.filter((t) => isScored(t, nObjectives)).length < this.#options.nStartupTrials) {
+      return completeFromPrior(ctx.space, ctx.rng);
+    }
+    const relative = this.#options.multivariate ? this.#sampleJoint(ctx, usable) : new Map<string, number>();
+    const values = new Map<string, number>();
+    for (const spec of ctx.space.params) {
+      if (!isActive(spec, values)) continue;
+      values.set(spec.name, relative.get(spec.name) ?? this.#sampleTpe(ctx, [spec], usable, false).get(spec.name)!);
+    }
+    return values;
+  }
+
+  /** Joint TPE over the parameters every scored trial has (Optuna's IntersectionSearchSpace). */
+  #sampleJoint(ctx: SampleContext, usable: readonly TrialRecord[]): Map<string, number> {
+    const scored = usable.filter((t) => isScored(t, ctx.directions.length));
+    const specs = ctx.space.params.filter((spec) => scored.every((t) => observe(spec, t) !== undefined));
+    return specs.length === 0 ? new Map() : this.#sampleTpe(ctx, specs, usable, true);
+  }
+
+  /**
+   * One TPE step over `specs`, using the usable trials that have all of them. `joint` selects the
+   * multivariate bandwidth; the per-parameter fallback keeps the univariate neighbour rule.
+   */
+  #sampleTpe(ctx: SampleContext, specs: readonly ParamSpec[], usable: readonly TrialRecord[], joint: boolean): Map<string, number> {
+    const o = this.#options;
+    const trials = usable.filter((t) => specs.every((spec) => observe(spec, t) !== undefined));
+    const n = trials.filter((t) => isScored(t, ctx.directions.length)).length;
+    if (n < o.nStartupTrials) return new Map(specs.map((s) => [s.name, sampleFromPrior(s.distribution, ctx.rng)]));
+    const split = splitTrials(trials, ctx.directions, o.gamma(n));
+    const distributions = specs.map((s) => s.distribution);
+    const fit = (group: readonly TrialRecord[], weights: number[]) =>
+      fitParzenEstimator(
+        distributions,
+        specs.map((spec) => Float64Array.from(group, (t) => observe(spec, t)!)),
+        weights,
+        { priorWeight: o.priorWeight, magicClip: o.magicClip, multivariate: joint },
+      );
+    const below = fit(split.below, split.belowWeights ?? o.weights(split.below.length));
+    const above = fit(split.above, o.weights(split.above.length));
+    const candidates = sampleMixture(below, ctx.rng, o.nEiCandidates);
+    const logL = logPdfMixture(below, candidates);
+    const logG = logPdfMixture(above, candidates);
+    let best = 0;
+    for (let i = 1; i < logL.length; i++) if (logL[i]! - logG[i]! > logL[best]! - logG[best]!) best = i;
+    return new Map(specs.map((s, d) => [s.name, candidates[d]![best]!]));
+  }
+}

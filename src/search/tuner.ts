@@ -1,0 +1,153 @@
+/**
+ * Ask/tell tuning: `createTuner({ algorithm, space, seed })`, then `suggest()` and
+ * `report(trial, value | values | outcome)`. Each suggestion draws from a random stream keyed by
+ * (seed, trial number) and reads only the stored trials, so a tuner rebuilt from its trials
+ * (`options.trials`) makes exactly the suggestion the original would have made next.
+ */
+import { z } from 'zod';
+import { InputError, formatPath } from '../errors.js';
+import { Prng } from './prng.js';
+import { parseSearchSpace, toConfig, toFlatParams, type FlatParams, type SearchSpace } from './space.js';
+import { show } from './space-schema.js';
+import { paretoFront, rankKey, compareKeys, signOf, type Direction, type Sampler, type TrialRecord } from './trials.js';
+import { createSampler, type Algorithm, type SamplerOptions } from './samplers.js';
+
+export interface TunerOptions extends SamplerOptions {
+  readonly algorithm: Algorithm;
+  /** NNI search-space JSON, or a space already returned by `parseSearchSpace`. */
+  readonly space: unknown;
+  /** Seed of every random draw. Defaults to 0. */
+  readonly seed?: number;
+  /** One direction per objective. Defaults to `['minimize']`. */
+  readonly directions?: readonly Direction[];
+  /** Stored trials to continue from (any order; numbers must be unique). */
+  readonly trials?: readonly TrialRecord[];
+}
+
+export interface Suggestion {
+  readonly number: number;
+  /** Flat parameters (`parent/choiceName/key` inside nested choices), as stored in trials. */
+  readonly params: FlatParams;
+  /** The nested NNI-style configuration the trial code receives. */
+  readonly config: Record<string, unknown>;
+}
+
+/** A value (one objective), a vector (one per direction), or a failed / early-stopped outcome. */
+export type Outcome =
+  | number
+  | readonly number[]
+  | { readonly state: 'failed' }
+  | { readonly state: 'pruned'; readonly step?: number; readonly value?: number };
+
+const stateSchema = z.enum(['running', 'complete', 'pruned', 'failed']);
+const trialSchema = z.object({
+  number: z.number().int().nonnegative(),
+  state: stateSchema,
+  params: z.record(z.string(), z.unknown()),
+  values: z.array(z.number().or(z.nan())).optional(),
+  intermediate: z.object({ step: z.number(), value: z.number().or(z.nan()) }).optional(),
+});
+const optionsSchema = z.object({
+  algorithm: z.enum(['tpe', 'random', 'grid', 'anneal']),
+  seed: z.number().int().optional(),
+  directions: z.array(z.enum(['minimize', 'maximize'])).min(1).optional(),
+  trials: z.array(trialSchema).optional(),
+});
+
+function check<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const at = formatPath(root, issue.path);
+  throw new InputError(`${at} ${issue.message.replace(/^Invalid input: /i, 'must be valid: ')}, but got ${show(pick(value, issue.path))}`);
+}
+
+function pick(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], value);
+}
+
+export class Tuner {
+  readonly space: SearchSpace;
+  readonly directions: readonly Direction[];
+  readonly #seed: number;
+  readonly #sampler: Sampler;
+  readonly #trials: TrialRecord[];
+
+  constructor(options: TunerOptions) {
+    const checked = check(optionsSchema, options, 'options');
+    this.space = isSearchSpace(options.space) ? options.space : parseSearchSpace(options.space);
+    this.directions = checked.directions ?? ['minimize'];
+    this.#seed = checked.seed ?? 0;
+    this.#trials = (options.trials ?? []).map((t) => ({ ...t })).sort((a, b) => a.number - b.number);
+    this.#trials.forEach((t, i) => {
+      if (i > 0 && t.number === this.#trials[i - 1]!.number) throw new InputError(`options.trials must have unique numbers, but got ${t.number} twice`);
+      if (t.state === 'complete' && t.values?.length !== this.directions.length) {
+        throw new InputError(`options.trials (number ${t.number}).values must have ${this.directions.length} entries, but got ${show(t.values)}`);
+      }
+    });
+    this.#sampler = createSampler(options.algorithm, this.space, this.directions, this.#seed, options);
+  }
+
+  /** All trials so far, ordered by number. */
+  get trials(): readonly TrialRecord[] {
+    return this.#trials;
+  }
+
+  /** Samples the next trial's parameters and records it as running. */
+  suggest(): Suggestion {
+    const number = this.#trials.length === 0 ? 0 : this.#trials[this.#trials.length - 1]!.number + 1;
+    const rng = new Prng(this.#seed, number);
+    const values = this.#sampler.sample({ space: this.space, trials: this.#trials, directions: this.directions, rng });
+    const params = toFlatParams(this.space, values);
+    this.#trials.push({ number, state: 'running', params });
+    return { number, params, config: toConfig(this.space, params) };
+  }
+
+  /** Records a running trial's outcome. A NaN value marks the trial failed (as Optuna does). */
+  report(trial: number | Suggestion, outcome: Outcome): TrialRecord {
+    const number = typeof trial === 'number' ? trial : trial.number;
+    const index = this.#trials.findIndex((t) => t.number === number);
+    const current = this.#trials[index];
+    if (current === undefined) throw new InputError(`trial must be a suggested trial number, but got ${number}`);
+    if (current.state !== 'running') throw new InputError(`trial ${number} must be running to be reported, but it is ${current.state}`);
+    const record = this.#outcomeRecord(current, outcome);
+    this.#trials[index] = record;
+    return record;
+  }
+
+  #outcomeRecord(current: TrialRecord, outcome: Outcome): TrialRecord {
+    if (typeof outcome === 'number' || Array.isArray(outcome)) {
+      const values = typeof outcome === 'number' ? [outcome] : [...(outcome as readonly number[])];
+      if (values.length !== this.directions.length) {
+        throw new InputError(`values must have ${this.directions.length} entries (one per direction), but got ${show(values)}`);
+      }
+      return values.some(Number.isNaN) ? { ...current, state: 'failed' } : { ...current, state: 'complete', values };
+    }
+    const o = outcome as Exclude<Outcome, number | readonly number[]>;
+    if (o.state === 'failed') return { ...current, state: 'failed' };
+    if (o.state !== 'pruned') throw new InputError(`outcome.state must be "failed" or "pruned", but got ${show((o as { state: unknown }).state)}`);
+    const { step, value } = o;
+    return step === undefined || value === undefined ? { ...current, state: 'pruned' } : { ...current, state: 'pruned', intermediate: { step, value } };
+  }
+
+  /** The best complete trial (single objective only). */
+  best(): TrialRecord | undefined {
+    if (this.directions.length !== 1) throw new InputError(`best() must be used with one direction, but got ${this.directions.length}; use paretoFront()`);
+    const sign = signOf(this.directions[0]!);
+    const complete = this.#trials.filter((t) => t.state === 'complete');
+    return complete.reduce<TrialRecord | undefined>((b, t) => (b === undefined || compareKeys(rankKey(t, sign), rankKey(b, sign)) < 0 ? t : b), undefined);
+  }
+
+  /** Non-dominated complete trials. */
+  paretoFront(): TrialRecord[] {
+    return paretoFront(this.#trials, this.directions);
+  }
+}
+
+function isSearchSpace(value: unknown): value is SearchSpace {
+  return typeof value === 'object' && value !== null && Array.isArray((value as SearchSpace).params) && 'source' in value;
+}
+
+export function createTuner(options: TunerOptions): Tuner {
+  return new Tuner(options);
+}

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { resolveCacheRoot } from '../cache-root.js';
 import { SquishError } from '../errors.js';
 
 /**
@@ -14,9 +14,7 @@ import { SquishError } from '../errors.js';
  * (SQUISH_CACHE_DIR is the root of all Squish caches), else `~/.cache/squish/data`.
  */
 export function resolveDataCacheDir(cacheDir?: string): string {
-  if (cacheDir !== undefined) return cacheDir;
-  const root = process.env.SQUISH_CACHE_DIR;
-  return root !== undefined && root !== '' ? join(root, 'data') : join(homedir(), '.cache', 'squish', 'data');
+  return cacheDir ?? join(resolveCacheRoot(), 'data');
 }
 
 /**

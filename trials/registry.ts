@@ -1,0 +1,14 @@
+/** The built-in trial definitions, by name. */
+import { InputError } from '../src/errors.js';
+import type { TrialDefinition } from './definition.js';
+import { mnistCnn, mnistLenet } from './mnist.js';
+
+export const BUILTIN_TRIALS: ReadonlyMap<string, TrialDefinition> = new Map([mnistLenet, mnistCnn].map((t) => [t.name, t]));
+
+export function getTrial(name: string): TrialDefinition {
+  const trial = BUILTIN_TRIALS.get(name);
+  if (trial === undefined) {
+    throw new InputError(`trial must be one of ${[...BUILTIN_TRIALS.keys()].join(', ')}, but got '${name}'`);
+  }
+  return trial;
+}

@@ -1,0 +1,99 @@
+/**
+ * The compressor lifecycle shared by pruners (and, later, quantizers), after NNI v1's `Compressor`:
+ *
+ *   const pruner = new LevelPruner(model, configList);   // validates the config list against the model
+ *   const compressed = pruner.compress();                 // a copy whose selected layers are wrapped
+ *   compressed.compile(...);                               // (kept from `model` when it was compiled)
+ *   await compressed.fit(x, y, { callbacks: pruner.callbacks() });
+ *
+ * In a custom loop call `updateEpoch(epoch)` at the start of each epoch and `step()` after each
+ * optimizer step; both are harmless for algorithms that do not need them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputError, SquishError } from '../errors.js';
+import { resolveConfigList, type ConfigSpec, type ResolvedLayer } from './config.js';
+import { wrapModel } from './model.js';
+import { CompressionWrapper } from './wrapper.js';
+
+export abstract class Compressor {
+  /** The model given to the constructor; never modified. */
+  readonly originalModel: tf.LayersModel;
+  /** The layers the config list selects, each with its winning dict. */
+  readonly selected: readonly ResolvedLayer[];
+  #compressed?: tf.LayersModel;
+  #epoch = 0;
+  #steps = 0;
+
+  constructor(model: tf.LayersModel, configList: unknown, spec: ConfigSpec) {
+    this.originalModel = model;
+    this.selected = resolveConfigList(model, configList, spec);
+  }
+
+  /** The model being compressed: the compressed copy once `compress()` ran, the original before. */
+  get boundModel(): tf.LayersModel {
+    return this.#compressed ?? this.originalModel;
+  }
+
+  /** The current epoch, as last given to `updateEpoch`. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** How many times `step()` was called. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  /** The wrappers of the compressed model, in model order. */
+  protected get wrappers(): CompressionWrapper[] {
+    return this.boundModel.layers.filter((l): l is CompressionWrapper => l instanceof CompressionWrapper);
+  }
+
+  /**
+   * Returns a copy of the model whose selected layers compute with compressed weights. The copy keeps
+   * the original's compile settings (optimizer, loss, metrics) when it had them.
+   */
+  compress(): tf.LayersModel {
+    if (this.#compressed !== undefined) {
+      throw new SquishError('compress() was already called; a compressor compresses its model once');
+    }
+    const plan = new Map(this.selected.map((r) => [r.layer.name, this.wrappedWeights(r)]));
+    this.#compressed = wrapModel(this.originalModel, plan);
+    this.onCompress();
+    return this.#compressed;
+  }
+
+  /** Call at the start of each epoch (0-based). */
+  updateEpoch(epoch: number): void {
+    if (!Number.isInteger(epoch) || epoch < 0) throw new InputError(`updateEpoch(epoch): epoch must be an integer ≥ 0, but got ${epoch}`);
+    this.#epoch = epoch;
+    if (this.#compressed !== undefined) this.onEpoch(epoch);
+  }
+
+  /** Call after each optimizer step (each mini-batch). */
+  step(): void {
+    this.#steps++;
+    if (this.#compressed !== undefined) this.onStep();
+  }
+
+  /** Callbacks for `model.fit`/`fitDataset`: `updateEpoch` at each epoch's start, `step` after each batch. */
+  callbacks(): tf.CustomCallbackArgs {
+    return {
+      onEpochBegin: async (epoch: number) => this.updateEpoch(epoch),
+      onBatchEnd: async () => this.step(),
+    };
+  }
+
+  /** Frees what the compressor holds besides the model (snapshots, statistics). The model stays usable. */
+  dispose(): void {}
+
+  /** Short names of the weights of a selected layer that its wrapper must mask or transform. */
+  protected abstract wrappedWeights(layer: ResolvedLayer): string[];
+
+  /** Runs once, right after the compressed model is built. */
+  protected abstract onCompress(): void;
+
+  protected onEpoch(_epoch: number): void {}
+
+  protected onStep(): void {}
+}

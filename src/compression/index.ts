@@ -1,0 +1,30 @@
+/** Squish's model-compression library: config lists, the compressor lifecycle, pruners, export. */
+export {
+  QUANT_TYPES,
+  defineSpec,
+  parseConfigList,
+  resolveConfigList,
+  type AlgorithmKey,
+  type ConfigSpec,
+  type LayerConfig,
+  type QuantType,
+  type ResolvedLayer,
+} from './config.js';
+export { defaultLayerClasses, layerSetting, registerLayerSetting, registeredLayerClasses, type LayerSetting } from './settings.js';
+export { CompressionWrapper, type CompressionWrapperArgs } from './wrapper.js';
+export { wrapModel, unwrapModel } from './model.js';
+export { PruningTarget, type MaskSet } from './target-space.js';
+export { Compressor } from './compressor.js';
+export { MetricPruner, Pruner, customPrunerSpec, keepAllButLowest, perChannel, type ExportOptions, type Granularity } from './pruner.js';
+export { loadMasks, saveMasks } from './masks.js';
+export { LevelPruner, LEVEL_SPEC } from './pruners/level.js';
+export { AGPPruner, AGP_DEFAULTS, AGP_SPEC, agpSparsity } from './pruners/agp.js';
+export { LotteryTicketPruner, LOTTERY_TICKET_SPEC, lotterySparsity, type LotteryTicketOptions } from './pruners/lottery-ticket.js';
+export { FPGMPruner, distanceSums } from './pruners/fpgm.js';
+export { NormFilterPruner, FILTER_OP_TYPES, filterSpec } from './pruners/norm-filter.js';
+export { L1FilterPruner } from './pruners/l1-filter.js';
+export { L2FilterPruner } from './pruners/l2-filter.js';
+export { ActivationFilterPruner, activationSpec, type ActivationPrunerOptions } from './pruners/activation-filter.js';
+export { ActivationAPoZRankFilterPruner } from './pruners/apoz.js';
+export { ActivationMeanRankFilterPruner } from './pruners/mean-activation.js';
+export { SlimPruner, SLIM_SPEC, type SlimPrunerOptions } from './pruners/slim.js';

@@ -152,3 +152,44 @@ test('a conv net trains on wasm without leaking tensors across epochs', async ()
   assert.equal(new Set(counts.slice(1)).size, 1, `tensor counts per epoch: ${counts}`);
   assert.ok(losses[3]! < losses[0]!, `loss should fall: ${losses}`);
 });
+
+test('MaxPoolGrad matches cpu, ties included (the first maximum in the window takes the gradient)', async () => {
+  const configs: Array<{ x: [number, number, number, number]; size: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }> = [
+    { x: [2, 8, 8, 3], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [1, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: 'same' },
+    { x: [3, 6, 5, 2], size: [3, 2], strides: [1, 2], pad: 'valid' },
+    { x: [2, 5, 5, 5], size: [2, 3], strides: [1, 1], pad: 'same' },
+  ];
+  for (const [i, c] of configs.entries()) {
+    // Values on a coarse grid so that windows often hold several equal maxima.
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.round(tf.randomUniform(c.x, 0, 3, 'float32', 30 + i)) as tf.Tensor4D;
+        const y = tf.maxPool(x, c.size, c.strides, c.pad);
+        const r = tf.randomUniform(y.shape, -1, 1, 'float32', 40 + i);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad), r)))(x).dataSync() as Float32Array;
+      });
+    };
+    const expected = await run('cpu');
+    assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `maxPool ${JSON.stringify(c)}`);
+  }
+});
+
+test('GatherV2 along axis 0 copies rows, other axes still work, bad indices throw', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomUniform([6, 3, 4], -1, 1, 'float32', 50);
+      const xi = tf.range(0, 24, 1, 'int32').reshape([6, 4]);
+      const rows = tf.tensor1d([5, 0, 0, 3], 'int32');
+      const grid = tf.tensor2d([[1, 2], [4, 4]], [2, 2], 'int32');
+      return [tf.gather(x, rows), tf.gather(xi, grid), tf.gather(x, tf.tensor1d([2, 0], 'int32'), 1)].map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+    });
+  };
+  assert.deepEqual(await run('wasm'), await run('cpu'));
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([1, 3], 'int32'))), /index value 3 is not in \[0, 2\]/);
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -1,12 +1,14 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
- * faster replacements for two slow stock ones. Call after importing the wasm backend and before
- * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
+ * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2).
+ * Call after importing the wasm backend and before `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { transposeFreeBatchMatMul } from './batch-matmul.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { rowGather } from './gather.js';
 import { registerBroadcastBatchNormGradient } from '../gradients.js';
 
 let registered = false;
@@ -22,8 +24,10 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (stockMatMul === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
-  for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, transposeFreeBatchMatMul(stockMatMul)]) {
+  const stockGather = tf.getKernel('GatherV2', 'wasm');
+  if (stockMatMul === undefined || stockGather === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
+  for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
+    transposeFreeBatchMatMul(stockMatMul), rowGather(stockGather)]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

@@ -74,7 +74,8 @@ export class PruningTarget {
 
   /** Fraction of the weight's entries that the mask removes. */
   get sparsity(): number {
-    return tf.tidy(() => 1 - tf.mean(this.mask).dataSync()[0]);
+    const mask = this.mask.dataSync();
+    return mask.filter((m) => m === 0).length / mask.length;
   }
 
   private maskVariable(name: string): LayerVariable {

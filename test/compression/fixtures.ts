@@ -55,8 +55,9 @@ export function setWeights(model: tf.LayersModel, layerName: string, values: num
   tf.dispose(tensors);
 }
 
+/** A tensor's entries, with −0 read as 0 (a pruned negative weight becomes −0). */
 export function values(t: tf.Tensor): number[] {
-  return Array.from(t.dataSync());
+  return Array.from(t.dataSync(), (v) => (v === 0 ? 0 : v));
 }
 
 /** How many entries of `weight` are non-zero where `mask` is zero. */

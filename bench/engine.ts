@@ -1,11 +1,18 @@
 /**
  * Engine throughput: training and inference samples/s of LeNet-5 and BigCNN on every backend this
- * machine can start, median of several runs, as JSON on stdout. Recipe as in shared/benchmarks/peers.md
- * (Adam 1e-3, batch 64, real MNIST images; inference in batches of 256).
- *   node dist/bench/engine.js [--runs N] [--backends wasm,cpu]
+ * machine can start, and of PyTorch with one thread on the same images when it is installed, median
+ * of several interleaved runs, as JSON on stdout. Recipe as in shared/benchmarks/peers.md (Adam 1e-3,
+ * batch 64, real MNIST images, one shuffled epoch; inference in batches of 256, best of 3 passes).
+ * Rates by wall time and by process CPU time: on a shared box the second is the steadier comparison.
+ *   node dist/bench/engine.js [--runs N] [--backends wasm,cpu] [--python /usr/bin/python3]
+ * PyTorch runs from Debian's python3-torch (`--python`, SQUISH_BENCH_PYTHON, default /usr/bin/python3);
+ * without it the ratios are against the reference figures below.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { initBackend, type ActiveBackend } from '../src/engine/backend.js';
@@ -14,73 +21,172 @@ import type { Dataset } from '../src/data/dataset.js';
 import { buildBigCnn, buildLenet5 } from '../trials/models.js';
 import { fitModel } from '../trials/training.js';
 
-/** PyTorch 1.13, one thread, on this machine type (peers.md); the ratios below are against these. */
-const PYTORCH_1T = { lenet5: { train: 7139, infer: 19192 }, bigcnn: { train: 1188, infer: 1954 } } as const;
+/** PyTorch 1.13, one thread, on this machine type (peers.md); used only when PyTorch is not installed. */
+const PYTORCH_1T_REFERENCE = { lenet5: { train: 7139, infer: 19192 }, bigcnn: { train: 1188, infer: 1954 } } as const;
 const MODELS = { lenet5: buildLenet5, bigcnn: buildBigCnn } as const;
-/** Samples per timed run. The pure-JS cpu backend is ~100× slower, so it gets fewer. */
-const SAMPLES: Record<ActiveBackend, { train: Record<keyof typeof MODELS, number>; infer: number }> = {
-  wasm: { train: { lenet5: 4096, bigcnn: 1024 }, infer: 2000 },
-  tensorflow: { train: { lenet5: 8000, bigcnn: 2048 }, infer: 2000 },
-  cpu: { train: { lenet5: 128, bigcnn: 64 }, infer: 256 },
+type ModelName = keyof typeof MODELS;
+type Rates = Record<ModelName, { train: Rate; infer: Rate }>;
+/** Samples per timed training epoch (backends not listed get wasm's). The pure-JS cpu backend is ~100× slower, so it gets fewer. */
+const TRAIN_SAMPLES: Partial<Record<ActiveBackend, Record<ModelName, number>>> & { wasm: Record<ModelName, number> } = {
+  wasm: { lenet5: 4096, bigcnn: 1024 },
+  webgpu: { lenet5: 8000, bigcnn: 4096 },
+  tensorflow: { lenet5: 8000, bigcnn: 2048 },
+  cpu: { lenet5: 128, bigcnn: 64 },
 };
+const INFER_SAMPLES: Record<ActiveBackend, number> = { wasm: 2000, webgpu: 2000, tensorflow: 2000, cpu: 256 };
+const INFER_PASSES = 3;
+/** What each row reports: samples/s by wall time, and by process CPU time (`_cpu`). */
+const MEASURES = ['train', 'infer', 'train_cpu', 'infer_cpu'] as const;
+type Measure = (typeof MEASURES)[number];
+
+/** Samples/s by wall time and by this process's CPU time, which other jobs on the cores disturb less. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+function startClock(): () => Rate {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { wall: (performance.now() - wall) / 1000, cpu: (used.user + used.system) / 1e6 };
+  };
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const summary = (xs: number[]) => ({ median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)), runs: xs.map(Math.round) });
 
 function head(data: Dataset, n: number): Dataset {
   const pixels = data.height * data.width * data.channels;
   return { ...data, count: n, images: data.images.subarray(0, n * pixels), labels: data.labels.subarray(0, n) };
 }
 
-async function trainRate(build: (o: { seed: number }) => tf.LayersModel, data: Dataset, run: number): Promise<number> {
+async function trainRate(build: (o: { seed: number }) => tf.LayersModel, data: Dataset, run: number): Promise<Rate> {
   const model = build({ seed: run });
   await fitModel(model, head(data, 128), { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: run, loss: 'softmax-cross-entropy' }); // warm-up: kernels, wasm memory
-  const started = performance.now();
+  const clock = startClock();
   await fitModel(model, data, { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: run, loss: 'softmax-cross-entropy' });
-  const rate = data.count / ((performance.now() - started) / 1000);
+  const seconds = clock();
   model.dispose();
-  return rate;
+  return { wall: data.count / seconds.wall, cpu: data.count / seconds.cpu };
 }
 
-function inferRate(model: tf.LayersModel, data: Dataset): number {
+async function inferRate(model: tf.LayersModel, data: Dataset): Promise<Rate> {
   const x = tf.tensor4d(data.images, [data.count, 28, 28, 1]);
-  const pass = () => tf.tidy(() => { (model.predict(x, { batchSize: 256 }) as tf.Tensor).dataSync(); });
-  pass();
-  const started = performance.now();
-  pass();
+  // An asynchronous read: the webgpu backend has no synchronous one in Node.
+  const pass = async () => {
+    const y = model.predict(x, { batchSize: 256 }) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  await pass();
+  const best = { wall: Infinity, cpu: Infinity };
+  for (let i = 0; i < INFER_PASSES; i++) {
+    const clock = startClock();
+    await pass();
+    const seconds = clock();
+    best.wall = Math.min(best.wall, seconds.wall);
+    best.cpu = Math.min(best.cpu, seconds.cpu);
+  }
   x.dispose();
-  return data.count / ((performance.now() - started) / 1000);
+  return { wall: data.count / best.wall, cpu: data.count / best.cpu };
+}
+
+/** The layout bench/pytorch/engine.py reads: uint32 count, float32 images, uint8 labels. */
+function writeDataset(path: string, data: Dataset): void {
+  const count = new Uint32Array([data.count]);
+  writeFileSync(path, Buffer.concat([Buffer.from(count.buffer), Buffer.from(data.images.buffer, data.images.byteOffset, data.images.byteLength), Buffer.from(data.labels)]));
+}
+
+interface PyTorch {
+  readonly python: string;
+  readonly dir: string;
+}
+
+/** One PyTorch run, or why it cannot run. */
+function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version: string; rates: Rates } | { ok: false; reason: string } {
+  const script = new URL('../../bench/pytorch/engine.py', import.meta.url).pathname;
+  const counts = (Object.keys(MODELS) as ModelName[]).map((m) => TRAIN_SAMPLES.wasm[m]).join(',');
+  const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--seed', String(run)], { encoding: 'utf8' });
+  if (res.error !== undefined) return { ok: false, reason: `${python}: ${res.error.message}` };
+  if (res.status !== 0) return { ok: false, reason: `${python} ${script} exited with ${res.status}: ${res.stderr.trim().split('\n').at(-1)}` };
+  const out = JSON.parse(res.stdout) as { version: string; models: Rates };
+  return { ok: true, version: out.version, rates: out.models };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, backends: { type: 'string', default: 'wasm,tensorflow,cpu' } } });
+  const { values } = parseArgs({ options: {
+    runs: { type: 'string', default: '3' },
+    backends: { type: 'string', default: 'wasm,webgpu,tensorflow,cpu' },
+    python: { type: 'string', default: process.env.SQUISH_BENCH_PYTHON ?? '/usr/bin/python3' },
+  } });
   const runs = Number(values.runs);
   const split = await loadMnist10k();
-  const results = [];
+  const dir = mkdtempSync(join(tmpdir(), 'squish-bench-'));
+  writeDataset(join(dir, 'train.bin'), head(split.train, Math.max(...Object.values(TRAIN_SAMPLES.wasm))));
+  writeDataset(join(dir, 'test.bin'), head(split.test, INFER_SAMPLES.wasm));
+  const torch: PyTorch = { python: values.python, dir };
+
+  const unavailable: Array<{ backend: string; reason: string }> = [];
+  const backends: ActiveBackend[] = [];
   for (const name of values.backends.split(',')) {
-    let backend: ActiveBackend;
     try {
-      backend = await initBackend(name as ActiveBackend);
+      backends.push(await initBackend(name as ActiveBackend));
     } catch (err) {
-      results.push({ backend: name, available: false, reason: (err as Error).message.split('\n')[0] });
-      continue;
+      unavailable.push({ backend: name, reason: (err as Error).message.split('\n')[0]! });
     }
-    for (const [modelName, build] of Object.entries(MODELS) as Array<[keyof typeof MODELS, (o: { seed: number }) => tf.LayersModel]>) {
-      const train: number[] = [];
-      const infer: number[] = [];
-      for (let run = 0; run < runs; run++) {
-        train.push(await trainRate(build, head(split.train, SAMPLES[backend].train[modelName]), run));
+  }
+  const samples = new Map<string, Record<Measure, number[]>>();
+  const record = (key: string, train: Rate, infer: Rate) => {
+    const s = samples.get(key) ?? { train: [], infer: [], train_cpu: [], infer_cpu: [] };
+    s.train.push(train.wall);
+    s.infer.push(infer.wall);
+    s.train_cpu.push(train.cpu);
+    s.infer_cpu.push(infer.cpu);
+    samples.set(key, s);
+  };
+  let pytorch: { version: string } | { reason: string } | undefined;
+  // Interleaved: each run measures every engine once, so load from other jobs hits them alike.
+  for (let run = 0; run < runs; run++) {
+    for (const backend of backends) {
+      await initBackend(backend);
+      for (const [modelName, build] of Object.entries(MODELS) as Array<[ModelName, (o: { seed: number }) => tf.LayersModel]>) {
+        const train = await trainRate(build, head(split.train, (TRAIN_SAMPLES[backend] ?? TRAIN_SAMPLES.wasm)[modelName]), run);
         const model = build({ seed: run });
-        infer.push(inferRate(model, head(split.test, SAMPLES[backend].infer)));
+        record(`${backend}/${modelName}`, train, await inferRate(model, head(split.test, INFER_SAMPLES[backend] ?? INFER_SAMPLES.wasm)));
         model.dispose();
       }
-      const ref = PYTORCH_1T[modelName];
+    }
+    if (pytorch === undefined || 'version' in pytorch) {
+      const res = pytorchRun(torch, run);
+      if (res.ok) {
+        pytorch = { version: res.version };
+        for (const m of Object.keys(MODELS) as ModelName[]) record(`pytorch/${m}`, res.rates[m].train, res.rates[m].infer);
+      } else {
+        pytorch = { reason: res.reason };
+      }
+    }
+    process.stderr.write(`run ${run + 1}/${runs} done\n`);
+  }
+  rmSync(dir, { recursive: true });
+
+  const measured = pytorch !== undefined && 'version' in pytorch;
+  const results = [];
+  for (const backend of backends) {
+    for (const modelName of Object.keys(MODELS) as ModelName[]) {
+      const s = samples.get(`${backend}/${modelName}`)!;
+      const { train, infer } = PYTORCH_1T_REFERENCE[modelName];
+      const ref = measured ? samples.get(`pytorch/${modelName}`)! : { train: [train], infer: [infer], train_cpu: [train], infer_cpu: [infer] };
+      const table = (src: Record<Measure, number[]>) => Object.fromEntries(MEASURES.map((m) => [m, summary(src[m])]));
+      const ratios = Object.fromEntries(MEASURES.map((m) => [m, +(median(s[m]) / median(ref[m])).toFixed(3)])) as Record<Measure, number>;
       results.push({
-        backend, available: true, model: modelName,
-        train_samples_per_s: { median: Math.round(median(train)), runs: train.map(Math.round) },
-        infer_samples_per_s: { median: Math.round(median(infer)), runs: infer.map(Math.round) },
-        ratio_to_pytorch_1thread: { train: +(median(train) / ref.train).toFixed(3), infer: +(median(infer) / ref.infer).toFixed(3) },
+        backend, model: modelName,
+        samples_per_s: table(s),
+        pytorch_1thread_samples_per_s: measured ? table(ref) : 'reference figures (PyTorch not run)',
+        ratio_to_pytorch_1thread: ratios,
       });
-      process.stderr.write(`${backend} ${modelName}: train ${Math.round(median(train))}/s, infer ${Math.round(median(infer))}/s\n`);
+      process.stderr.write(`${backend} ${modelName}: ratio to PyTorch ${JSON.stringify(ratios)}\n`);
     }
   }
   const require = createRequire(import.meta.url);
@@ -88,10 +194,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({
     benchmark: 'engine',
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}`, wasmThreads: 1 },
-    versions: { tfjs: version('@tensorflow/tfjs'), tfjsBackendWasm: version('@tensorflow/tfjs-backend-wasm') },
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}`, wasmThreads: 1, pytorchThreads: 1 },
+    versions: { tfjs: version('@tensorflow/tfjs'), tfjsBackendWasm: version('@tensorflow/tfjs-backend-wasm'), pytorch: measured ? (pytorch as { version: string }).version : null },
     runs,
-    pytorch_reference: { source: 'shared/benchmarks/peers.md, PyTorch 1.13.1, 1 thread, same machine type', ...PYTORCH_1T },
+    pytorch: measured ? { measured: true, python: values.python } : { measured: false, reason: (pytorch as { reason: string } | undefined)?.reason ?? 'no runs', reference: { source: 'shared/benchmarks/peers.md, PyTorch 1.13.1, 1 thread, same machine type', ...PYTORCH_1T_REFERENCE } },
+    unavailable,
     results,
   }, null, 2)}\n`);
 }

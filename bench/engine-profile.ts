@@ -1,8 +1,8 @@
 /**
  * Where a training step's time goes on wasm: wraps every registered wasm kernel with a timer and
- * trains one model for one epoch. Kernels are synchronous on wasm, so wall time around kernelFunc is
+ * trains one model for one epoch (or, with --infer, predicts in batches of 256). Kernels are synchronous on wasm, so wall time around kernelFunc is
  * the kernel's cost; `self` excludes time spent in kernels it called (our composed kernels).
- *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: Conv2D per input shape]
+ *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: Conv2D per input shape] [--infer]
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { loadMnist10k } from '../src/data/mnist10k.js';
 import { buildBigCnn, buildLenet5 } from '../trials/models.js';
 import { fitModel } from '../trials/training.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'bigcnn' }, samples: { type: 'string', default: '1024' }, shapes: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'bigcnn' }, samples: { type: 'string', default: '1024' }, shapes: { type: 'boolean', default: false }, infer: { type: 'boolean', default: false } } });
 await initBackend('wasm');
 
 const stats = new Map<string, { calls: number; total: number; self: number }>();
@@ -43,10 +43,14 @@ const head = (k: number) => ({ ...split.train, count: k, images: split.train.ima
 const data = head(n);
 const model = (values.model === 'lenet5' ? buildLenet5 : buildBigCnn)({ seed: 1 });
 const opts = { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 1, loss: 'softmax-cross-entropy' } as const;
-await fitModel(model, head(128), opts);
+const x = tf.tensor4d(data.images, [n, 28, 28, 1]);
+const work = values.infer
+  ? async () => tf.tidy(() => { (model.predict(x, { batchSize: 256 }) as tf.Tensor).dataSync(); })
+  : async () => { await fitModel(model, data, opts); };
+await (values.infer ? work() : fitModel(model, head(128), opts)); // warm-up
 stats.clear();
 const t0 = performance.now();
-await fitModel(model, data, opts);
+await work();
 const wall = performance.now() - t0;
 const kernelSelf = [...stats.values()].reduce((a, s) => a + s.self, 0);
 const rows = [...stats.entries()].sort((a, b) => b[1].self - a[1].self);

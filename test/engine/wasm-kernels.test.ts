@@ -193,3 +193,23 @@ test('GatherV2 along axis 0 copies rows, other axes still work, bad indices thro
   assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([1, 3], 'int32'))), /index value 3 is not in \[0, 2\]/);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('Slice reads in place and matches cpu on every rank and dtype', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x4 = tf.randomUniform([5, 4, 3, 2], -1, 1, 'float32', 60);
+      const xi = tf.range(0, 60, 1, 'int32').reshape([3, 4, 5]);
+      const xb = tf.tensor1d([1, 0, 1, 1, 0], 'bool');
+      return [
+        tf.slice(x4, [1, 0, 0, 0], [3, 4, 3, 2]), // a batch: one contiguous run
+        tf.slice(x4, [0, 1, 1, 0], [5, 2, 2, 2]),
+        tf.slice(x4, [2, 3, 0, 1], [1, 1, 3, 1]),
+        tf.slice(xi, [1, 0, 2], [2, 4, 3]),
+        tf.slice(xb, [1], [3]),
+        tf.slice(x4, [0, 0, 0, 0], [0, 4, 3, 2]),
+      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }));
+    });
+  };
+  assert.deepEqual(await run('wasm'), await run('cpu'));
+});

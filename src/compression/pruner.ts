@@ -134,6 +134,12 @@ export abstract class MetricPruner extends Pruner {
   /** What one score ranks: a weight entry, or an output channel (with its bias). */
   protected abstract readonly granularity: Granularity;
 
+  /** Element-wise pruners leave biases alone, so only channel pruners pay for a bias mask. */
+  protected override wrappedWeights(layer: ResolvedLayer): string[] {
+    const weights = super.wrappedWeights(layer);
+    return this.granularity === 'channel' ? weights : weights.filter((w) => w !== layerSetting(layer.layer.getClassName())!.bias);
+  }
+
   /** Step 1: what the metric is computed from. Defaults to the effective weight `mask ⊙ w`. */
   protected collectData(target: PruningTarget): tf.Tensor {
     return tf.mul(target.weight, target.mask);

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { useTestBackend } from '../helpers/backend.js';
 import { InputError, SquishError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/engine/model-io.js';
-import { CompressionWrapper, LevelPruner, Pruner, type LayerConfig, type MaskSet, type PruningTarget } from '../../src/compression/index.js';
-import { branchyNet, convNet, denseNet, leakedEntries, randomData, values } from './fixtures.js';
+import { CompressionWrapper, L1FilterPruner, LevelPruner, Pruner, unwrapModel, type LayerConfig, type MaskSet, type PruningTarget } from '../../src/compression/index.js';
+import { buildLenet5 } from '../../trials/models.js';
+import { branchyNet, convNet, denseNet, leakedEntries, randomData, values, zeros } from './fixtures.js';
 
 await useTestBackend();
 
@@ -154,12 +155,29 @@ test('a mask of the wrong shape, a second compress() and a bad epoch are errors'
   assert.throws(() => pruner.updateEpoch(-1), (err: unknown) => err instanceof InputError && /epoch must be an integer ≥ 0, but got -1/.test(err.message));
 });
 
-test('masks can be read back as a record keyed layer/weight', () => {
+test('masks can be read back as a record keyed layer/weight; only channel pruners mask biases', () => {
   const pruner = new LevelPruner(convNet(), [{ opNames: ['c1'], sparsity: 0.5 }]);
   pruner.compress();
   const masks = pruner.getMasks();
-  assert.deepEqual(Object.keys(masks), ['c1/kernel', 'c1/bias']);
+  assert.deepEqual(Object.keys(masks), ['c1/kernel']);
   assert.deepEqual(masks['c1/kernel'].shape, [3, 3, 2, 4]);
   assert.equal(values(masks['c1/kernel']).filter((v) => v === 0).length, 36);
-  tf.dispose(Object.values(masks));
+  const filters = new L1FilterPruner(convNet(), [{ opNames: ['c1'], sparsity: 0.5 }]);
+  filters.compress();
+  const filterMasks = filters.getMasks();
+  assert.deepEqual(Object.keys(filterMasks), ['c1/kernel', 'c1/bias']);
+  assert.equal(values(filterMasks['c1/bias']).filter((v) => v === 0).length, 2);
+  tf.dispose([...Object.values(masks), ...Object.values(filterMasks)]);
+});
+
+test('LeNet-5: a mixed config list, and the stock copy predicts exactly as the compressed model', () => {
+  const model = buildLenet5({ seed: 3 });
+  const pruner = new L1FilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.25 }, { opNames: ['conv1'], sparsity: 0.5 }]);
+  const compressed = pruner.compress();
+  // conv1 (the later dict): 3 of 6 filters of 5·5·1 weights; conv2: 4 of 16 filters of 5·5·6.
+  assert.deepEqual(pruner.targets.map((t) => [t.name, zeros(t.mask)]), [['conv1/kernel', 75], ['conv2/kernel', 600]]);
+  const stock = unwrapModel(compressed);
+  assert.deepEqual(stock.layers.map((l) => l.getClassName()), model.layers.map((l) => l.getClassName()));
+  const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 17);
+  assert.deepEqual(values(stock.predict(x) as tf.Tensor), values(compressed.predict(x) as tf.Tensor));
 });

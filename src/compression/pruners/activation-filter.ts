@@ -66,6 +66,11 @@ export abstract class ActivationFilterPruner extends MetricPruner {
     }
   }
 
+  /** Nothing to rank before a layer has its batches (its statistics would be 0/0). */
+  protected override targetSparsity(target: PruningTarget): number | undefined {
+    return this.#stats.get(target)!.batches >= this.#batchesNeeded ? target.config.sparsity : undefined;
+  }
+
   /** The per-channel mean of the statistic. */
   protected override collectData(target: PruningTarget): tf.Tensor {
     const { sums, count } = this.#stats.get(target)!;

@@ -74,9 +74,17 @@ export function choiceKey(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Index of `value` among the choices, or −1. */
+const choiceLookups = new WeakMap<CategoricalDistribution, Map<string, number>>();
+
+/** Index of `value` among the choices, or −1 (samplers call this per trial and parameter). */
 export function choiceIndex(d: CategoricalDistribution, value: unknown): number {
-  return value === undefined ? -1 : d.keys.indexOf(choiceKey(value));
+  if (value === undefined) return -1;
+  let lookup = choiceLookups.get(d);
+  if (lookup === undefined) {
+    lookup = new Map(d.keys.map((k, i) => [k, i]));
+    choiceLookups.set(d, lookup);
+  }
+  return lookup.get(choiceKey(value)) ?? -1;
 }
 
 /** A draw from the prior: uniform (in internal units) when bounded, NNI's normal otherwise. */
@@ -91,5 +99,5 @@ export function sampleFromPrior(d: Distribution, rng: Prng): number {
 export function gridValues(d: NumericDistribution): number[] | null {
   if (d.step === null || d.normal !== null) return null;
   const n = Math.floor((d.high - d.low) / d.step + 1e-9);
-  return Array.from({ length: n + 1 }, (_, k) => d.low + k * d.step!);
+  return Array.from({ length: n + 1 }, (_, k) => Math.min(d.high, d.low + k * d.step!));
 }

@@ -81,12 +81,17 @@ function toDistribution(param: NniParam): Distribution {
       return numeric(a!, b!, true, null);
     case 'quniform': // Optuna's stepped float: low + k·q (NNI's round(x/q)·q when low is a multiple of q)
     case 'qloguniform':
-      return numeric(a!, a! + Math.floor((b! - a!) / step! + 1e-9) * step!, param._type === 'qloguniform', step);
+      return numeric(a!, alignedHigh(a!, b!, step!), param._type === 'qloguniform', step);
     default: {
       const log = param._type.endsWith('lognormal');
       return { kind: 'numeric', low: log ? 0 : -Infinity, high: Infinity, log, step, normal: { mu: a!, sigma: b! } };
     }
   }
+}
+
+/** The largest grid value low + k·q ≤ high, without float residue (0.3, not 0.30000000000000004). */
+function alignedHigh(low: number, high: number, q: number): number {
+  return Number((low + Math.floor((high - low) / q + 1e-9) * q).toPrecision(12));
 }
 
 /** Whether `spec` is active given the (categorical index) values of its ancestors. */

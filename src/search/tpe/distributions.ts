@@ -18,6 +18,8 @@ export interface NumericKernels {
   readonly sigmas: Float64Array;
   /** log of each kernel's mass inside [low, high] (its truncation normalizer). */
   readonly logMass: Float64Array;
+  /** Per-kernel constant of the continuous log-density: −logMass, minus log σ unless unit height. */
+  readonly logNorm: Float64Array;
 }
 
 export interface CategoricalKernels {
@@ -36,11 +38,13 @@ export interface Mixture {
   readonly dims: readonly Kernels[];
 }
 
+/** @param unitHeight see ParzenEstimatorOptions.unitHeight */
 export function numericKernels(
-  distribution: NumericDistribution, low: number, high: number, mus: Float64Array, sigmas: Float64Array,
+  distribution: NumericDistribution, low: number, high: number, mus: Float64Array, sigmas: Float64Array, unitHeight: boolean,
 ): NumericKernels {
   const logMass = mus.map((mu, k) => logGaussMass((low - mu) / sigmas[k]!, (high - mu) / sigmas[k]!));
-  return { kind: 'numeric', distribution, low, high, mus, sigmas, logMass };
+  const logNorm = logMass.map((lm, k) => -lm - (unitHeight ? 0 : Math.log(sigmas[k]!)));
+  return { kind: 'numeric', distribution, low, high, mus, sigmas, logMass, logNorm };
 }
 
 /** `n` draws: pick one kernel per draw (shared by all parameters), then sample each parameter. */
@@ -77,28 +81,34 @@ export function logPdfMixture(mixture: Mixture, samples: readonly Float64Array[]
 
 function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number): void {
   if (dim.kind === 'categorical') {
+    const logProbs = dim.probs.map(Math.log);
     for (let i = 0; i < xs.length; i++) {
-      for (let k = 0; k < K; k++) acc[i * K + k]! += Math.log(dim.probs[k * dim.nChoices + xs[i]!]!);
+      for (let k = 0; k < K; k++) acc[i * K + k]! += logProbs[k * dim.nChoices + xs[i]!]!;
     }
     return;
   }
-  const { distribution: dist, mus, sigmas, logMass } = dim;
+  const { distribution: dist, mus, sigmas, logMass, logNorm } = dim;
   const half = dist.step === null ? 0 : dist.step / 2;
-  const norm = sigmas.map((s, k) => -Math.log(s) - logMass[k]!);
+  if (half === 0) {
+    for (let i = 0; i < xs.length; i++) {
+      // Continuous: the Jacobian of the log transform is the same under l and g, so it is left out.
+      const y = toInternal(dist, xs[i]!);
+      for (let k = 0; k < K; k++) acc[i * K + k]! += logNormalPdf((y - mus[k]!) / sigmas[k]!) + logNorm[k]!;
+    }
+    return;
+  }
+  // Discrete: samples repeat grid values, and the bin masses (the costly part) depend only on the value.
+  const rows = new Map<number, Float64Array>();
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
-    if (half === 0) {
-      // Continuous: the Jacobian of the log transform is the same under l and g, so it is left out.
-      const y = toInternal(dist, x);
-      for (let k = 0; k < K; k++) acc[i * K + k]! += logNormalPdf((y - mus[k]!) / sigmas[k]!) + norm[k]!;
-      continue;
+    let row = rows.get(x);
+    if (row === undefined) {
+      const lo = Math.max(dim.low, toInternal(dist, dist.log ? Math.max(x - half, 0) : x - half));
+      const hi = Math.min(dim.high, toInternal(dist, x + half));
+      row = mus.map((mu, k) => logGaussMass((lo - mu) / sigmas[k]!, (hi - mu) / sigmas[k]!) - logMass[k]!);
+      rows.set(x, row);
     }
-    const lo = Math.max(dim.low, toInternal(dist, dist.log ? Math.max(x - half, 0) : x - half));
-    const hi = Math.min(dim.high, toInternal(dist, x + half));
-    for (let k = 0; k < K; k++) {
-      const s = sigmas[k]!;
-      acc[i * K + k]! += logGaussMass((lo - mus[k]!) / s, (hi - mus[k]!) / s) - logMass[k]!;
-    }
+    for (let k = 0; k < K; k++) acc[i * K + k]! += row[k]!;
   }
 }
 

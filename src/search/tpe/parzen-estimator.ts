@@ -1,6 +1,9 @@
 /**
  * Fits one Parzen estimator (l(x) or g(x)) to observations: one kernel per observation plus a
- * prior kernel (Optuna's `_ParzenEstimator`, v3.1 semantics, which the benchmark compares with).
+ * prior kernel (Optuna's `_ParzenEstimator`). Bandwidths use the neighbour-gap rule with the
+ * prior's μ among the neighbours (Optuna ≤ 4.8, hyperopt) in both modes; multivariate mode
+ * takes it from Optuna 5 instead of v3.1's fixed Scott bandwidth 0.2·m^(−1/(d+4)), which lost
+ * to the gap rule on hartmann6 and mixed10 in bench/tuner.ts.
  */
 import { internalBounds, priorKernel, toInternal, type Distribution, type NumericDistribution } from '../distributions.js';
 import { numericKernels, type CategoricalKernels, type Kernels, type Mixture, type NumericKernels } from './distributions.js';
@@ -10,11 +13,17 @@ export interface ParzenEstimatorOptions {
   readonly priorWeight: number;
   /** Clip σ to [range / min(100, m + 2), range] ("magic clip", Bergstra 2011). Defaults to true. */
   readonly magicClip: boolean;
-  /** One bandwidth for all kernels (Scott's rule, as BOHB) instead of the neighbour gaps. */
-  readonly multivariate: boolean;
+  /**
+   * Give every continuous kernel the same peak height (its standardized density, without 1/σ).
+   * This is what Optuna's TPE computes (`_truncnorm.logpdf` standardizes by loc/scale and drops
+   * the Jacobian), and it scores better than true densities in per-parameter models: narrow
+   * kernels of g(x) no longer spike around every evaluated point, so candidates near good points
+   * survive (bench/tuner.ts: branin and hartmann6 match Optuna only this way). Joint models keep
+   * true densities, which scored better there.
+   */
+  readonly unitHeight: boolean;
 }
 
-const SIGMA0_MAGNITUDE = 0.2;
 const EPS = 1e-12;
 
 /**
@@ -34,7 +43,7 @@ export function fitParzenEstimator(
   const dims: Kernels[] = distributions.map((d, j) =>
     d.kind === 'categorical'
       ? categoricalKernels(d.choices.length, observations[j]!, options.priorWeight)
-      : numericKernelsFor(d, observations[j]!, options, distributions.length),
+      : numericKernelsFor(d, observations[j]!, options),
   );
   return { weights: w, dims };
 }
@@ -51,9 +60,7 @@ function categoricalKernels(nChoices: number, obs: Float64Array, priorWeight: nu
   return { kind: 'categorical', nChoices, probs };
 }
 
-function numericKernelsFor(
-  d: NumericDistribution, obs: Float64Array, options: ParzenEstimatorOptions, nParams: number,
-): NumericKernels {
+function numericKernelsFor(d: NumericDistribution, obs: Float64Array, options: ParzenEstimatorOptions): NumericKernels {
   const m = obs.length;
   const [low, high] = internalBounds(d);
   const prior = priorKernel(d);
@@ -61,30 +68,27 @@ function numericKernelsFor(
   const mus = new Float64Array(m + 1);
   for (let j = 0; j < m; j++) mus[j] = toInternal(d, obs[j]!);
   mus[m] = prior.mu;
-  const sigmas = options.multivariate
-    ? new Float64Array(m + 1).fill(SIGMA0_MAGNITUDE * Math.max(m, 1) ** (-1 / (nParams + 4)) * range)
-    : neighbourSigmas(mus, low, high);
+  const sigmas = new Float64Array(m + 1);
+  sigmas.set(neighbourSigmas(mus, low, high).subarray(0, m));
   const minSigma = options.magicClip ? range / Math.min(100, m + 2) : EPS;
   for (let j = 0; j < m; j++) sigmas[j] = Math.min(range, Math.max(minSigma, sigmas[j]!));
   sigmas[m] = range;
-  return numericKernels(d, low, high, mus, sigmas);
+  return numericKernels(d, low, high, mus, sigmas, options.unitHeight);
 }
 
 /**
- * σᵢ = the larger gap to the sorted neighbours (the prior's μ included, as Optuna ≤ 4.8 and
- * hyperopt do); the outermost kernels use only their inner gap (consider_endpoints=False).
+ * σᵢ = the larger gap to the sorted neighbours, with the bounds as outer neighbours; the
+ * outermost kernels use only their inner gap (consider_endpoints=False) once there are two.
  */
 function neighbourSigmas(mus: Float64Array, low: number, high: number): Float64Array {
   const n = mus.length;
-  const order = Array.from(mus.keys()).sort((a, b) => mus[a]! - mus[b]!);
-  const sorted = [low, ...order.map((i) => mus[i]!), high];
+  const order = Uint32Array.from(mus.keys()).sort((a, b) => mus[a]! - mus[b]!);
   const sigmas = new Float64Array(n);
-  order.forEach((idx, r) => {
-    const p = r + 1;
-    let s = Math.max(sorted[p]! - sorted[p - 1]!, sorted[p + 1]! - sorted[p]!);
-    if (n >= 2 && r === 0) s = sorted[2]! - sorted[1]!;
-    else if (n >= 2 && r === n - 1) s = sorted[n]! - sorted[n - 1]!;
-    sigmas[idx] = s;
-  });
+  for (let r = 0; r < n; r++) {
+    const x = mus[order[r]!]!;
+    const left = r === 0 ? low : mus[order[r - 1]!]!;
+    const right = r === n - 1 ? high : mus[order[r + 1]!]!;
+    sigmas[order[r]!] = n >= 2 && r === 0 ? right - x : n >= 2 && r === n - 1 ? x - left : Math.max(x - left, right - x);
+  }
   return sigmas;
 }

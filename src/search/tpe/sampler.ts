@@ -8,13 +8,13 @@
  * parameters need nothing more); multivariate mode runs it jointly over the parameters that
  * every observed trial had, then falls back to independent sampling for the others.
  */
-import { isActive, type ParamSpec } from '../space.js';
+import { isActive, type ParamSpec, type SearchSpace } from '../space.js';
 import { completeFromPrior } from '../random.js';
 import { sampleFromPrior } from '../distributions.js';
 import { observe, type SampleContext, type Sampler, type TrialRecord } from '../trials.js';
 import { logPdfMixture, sampleMixture } from './distributions.js';
 import { fitParzenEstimator } from './parzen-estimator.js';
-import { isScored, splitTrials } from './split.js';
+import { TrialSplitter, isScored } from './split.js';
 
 export interface TpeOptions {
   /** Random trials before TPE starts. Defaults to 10. */
@@ -54,60 +54,88 @@ export const DEFAULT_TPE_OPTIONS: TpeOptions = {
   priorWeight: 1, magicClip: true, gamma: defaultGamma, weights: defaultWeights,
 };
 
+/** Per-suggestion view of the usable trials: values per parameter (NaN = absent) and a splitter. */
+interface Observed {
+  readonly trials: readonly TrialRecord[];
+  readonly values: ReadonlyMap<string, Float64Array>;
+  readonly splitter: TrialSplitter;
+}
+
 export class TpeSampler implements Sampler {
   readonly #options: TpeOptions;
+  readonly #rows = new WeakMap<TrialRecord, Float64Array>();
 
+  /** A sampler serves one search space (its cached rows are per parameter of that space). */
   constructor(options: Partial<TpeOptions> = {}) {
     this.#options = { ...DEFAULT_TPE_OPTIONS, ...options };
   }
 
   sample(ctx: SampleContext): Map<string, number> {
     const nObjectives = ctx.directions.length;
-    const usable = ctx.trials.filter((t) => isScored(t, nObjectives) || (this.#options.constantLiar && t.state === 'running'));
-    if (usable.filter((t) => isScored(t, nObjectives)).length < this.#options.nStartupTrials) {
+    const trials = ctx.trials.filter((t) => isScored(t, nObjectives) || (this.#options.constantLiar && t.state === 'running'));
+    if (trials.filter((t) => isScored(t, nObjectives)).length < this.#options.nStartupTrials) {
       return completeFromPrior(ctx.space, ctx.rng);
     }
-    const relative = this.#options.multivariate ? this.#sampleJoint(ctx, usable) : new Map<string, number>();
+    const rows = trials.map((t) => this.#observedRow(ctx.space, t));
+    const observed: Observed = {
+      trials,
+      values: new Map(ctx.space.params.map((spec, j) => [spec.name, Float64Array.from(rows, (row) => row[j]!)])),
+      splitter: new TrialSplitter(trials, ctx.directions),
+    };
+    const relative = this.#options.multivariate ? this.#sampleJoint(ctx, observed) : new Map<string, number>();
     const values = new Map<string, number>();
     for (const spec of ctx.space.params) {
       if (!isActive(spec, values)) continue;
-      values.set(spec.name, relative.get(spec.name) ?? this.#sampleTpe(ctx, [spec], usable, false).get(spec.name)!);
+      values.set(spec.name, relative.get(spec.name) ?? this.#sampleTpe(ctx, [spec], observed, false).get(spec.name)!);
     }
     return values;
   }
 
-  /** Joint TPE over the parameters every scored trial has (Optuna's IntersectionSearchSpace). */
-  #sampleJoint(ctx: SampleContext, usable: readonly TrialRecord[]): Map<string, number> {
-    const scored = usable.filter((t) => isScored(t, ctx.directions.length));
-    const specs = ctx.space.params.filter((spec) => scored.every((t) => observe(spec, t) !== undefined));
-    return specs.length === 0 ? new Map() : this.#sampleTpe(ctx, specs, usable, true);
+  /** A trial's sampler values per parameter (NaN = absent); records are immutable, so rows are cached. */
+  #observedRow(space: SearchSpace, trial: TrialRecord): Float64Array {
+    let row = this.#rows.get(trial);
+    if (row === undefined) {
+      row = Float64Array.from(space.params, (spec) => observe(spec, trial) ?? NaN);
+      this.#rows.set(trial, row);
+    }
+    return row;
   }
 
-  /**
-   * One TPE step over `specs`, using the usable trials that have all of them. `joint` selects the
-   * multivariate bandwidth; the per-parameter fallback keeps the univariate neighbour rule.
-   */
-  #sampleTpe(ctx: SampleContext, specs: readonly ParamSpec[], usable: readonly TrialRecord[], joint: boolean): Map<string, number> {
+  /** Joint TPE over the parameters every scored trial has (Optuna's IntersectionSearchSpace). */
+  #sampleJoint(ctx: SampleContext, observed: Observed): Map<string, number> {
+    const scored = [...observed.trials.keys()].filter((i) => isScored(observed.trials[i]!, ctx.directions.length));
+    const specs = ctx.space.params.filter((spec) => scored.every((i) => !Number.isNaN(observed.values.get(spec.name)![i]!)));
+    return specs.length === 0 ? new Map() : this.#sampleTpe(ctx, specs, observed, true);
+  }
+
+  /** One TPE step over `specs`, using the trials that have all of them; `joint` for the multivariate model. */
+  #sampleTpe(ctx: SampleContext, specs: readonly ParamSpec[], observed: Observed, joint: boolean): Map<string, number> {
     const o = this.#options;
-    const trials = usable.filter((t) => specs.every((spec) => observe(spec, t) !== undefined));
-    const n = trials.filter((t) => isScored(t, ctx.directions.length)).length;
+    const columns = specs.map((spec) => observed.values.get(spec.name)!);
+    const included = Uint8Array.from(observed.trials, (_, i) => Number(columns.every((c) => !Number.isNaN(c[i]!))));
+    const n = observed.trials.filter((t, i) => included[i] && isScored(t, ctx.directions.length)).length;
     if (n < o.nStartupTrials) return new Map(specs.map((s) => [s.name, sampleFromPrior(s.distribution, ctx.rng)]));
-    const split = splitTrials(trials, ctx.directions, o.gamma(n));
+    const split = observed.splitter.split(included, o.gamma(n));
     const distributions = specs.map((s) => s.distribution);
-    const fit = (group: readonly TrialRecord[], weights: number[]) =>
-      fitParzenEstimator(
-        distributions,
-        specs.map((spec) => Float64Array.from(group, (t) => observe(spec, t)!)),
-        weights,
-        { priorWeight: o.priorWeight, magicClip: o.magicClip, multivariate: joint },
-      );
+    const fit = (rows: readonly number[], weights: number[]) =>
+      fitParzenEstimator(distributions, columns.map((c) => Float64Array.from(rows, (i) => c[i]!)), weights, { ...o, unitHeight: !joint });
     const below = fit(split.below, split.belowWeights ?? o.weights(split.below.length));
     const above = fit(split.above, o.weights(split.above.length));
-    const candidates = sampleMixture(below, ctx.rng, o.nEiCandidates);
+    // Candidates repeat often for a discrete parameter; scoring each once gives the same argmax.
+    const candidates = distinct(sampleMixture(below, ctx.rng, o.nEiCandidates));
     const logL = logPdfMixture(below, candidates);
     const logG = logPdfMixture(above, candidates);
     let best = 0;
     for (let i = 1; i < logL.length; i++) if (logL[i]! - logG[i]! > logL[best]! - logG[best]!) best = i;
     return new Map(specs.map((s, d) => [s.name, candidates[d]![best]!]));
   }
+}
+
+/**
+ * Drops repeated candidates of a single discrete parameter (in joint mode rows are almost
+ * always distinct, and per-value work is shared inside the kernels instead).
+ */
+function distinct(columns: readonly Float64Array[]): Float64Array[] {
+  if (columns.length !== 1) return [...columns];
+  return [Float64Array.from(new Set(columns[0]))];
 }

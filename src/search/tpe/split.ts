@@ -1,6 +1,7 @@
 /**
  * Splits observed trials into "below" (the good ones, l(x)) and "above" (the rest, g(x)), both
- * in chronological order so that the weight ramp applies to trial age.
+ * in chronological order so that the weight ramp applies to trial age. Running trials always go
+ * above (constant liar); failed trials never get here.
  *
  * Multi-objective: MOTPE (Ozaki et al. 2020, Optuna's TPE with several directions) rather than
  * NSGA-II, because it reuses this whole TPE machinery (conditional spaces, constant liar,
@@ -11,49 +12,84 @@ import { compareKeys, dominates, rankKey, signOf, signedValues, type Direction, 
 import { contributionWeights, greedySubset, referencePoint } from './hypervolume.js';
 
 export interface Split {
-  readonly below: TrialRecord[];
-  readonly above: TrialRecord[];
+  /** Indices into the splitter's trials, ascending (= chronological). */
+  readonly below: number[];
+  readonly above: number[];
   /** Weights of the below kernels, or null for the default age ramp. */
   readonly belowWeights: number[] | null;
 }
-
-const byNumber = (a: TrialRecord, b: TrialRecord): number => a.number - b.number;
 
 /** Trials that count as observations (complete, and pruned for one objective). */
 export function isScored(trial: TrialRecord, nObjectives: number): boolean {
   return trial.state === 'complete' || (trial.state === 'pruned' && nObjectives === 1);
 }
 
-/**
- * @param trials candidate trials; running ones always go above (constant liar), failed ones are ignored
- * @param nBelow size of the below set (γ(n) of the scored trials)
- */
-export function splitTrials(trials: readonly TrialRecord[], directions: readonly Direction[], nBelow: number): Split {
-  const scored = trials.filter((t) => isScored(t, directions.length));
-  const running = trials.filter((t) => t.state === 'running');
-  if (directions.length === 1) {
+/** Splits subsets of one trial list; the ranking is computed once per suggestion. */
+export class TrialSplitter {
+  readonly #trials: readonly TrialRecord[];
+  readonly #directions: readonly Direction[];
+  /** Single objective: indices of scored trials, best first. */
+  readonly #ranked: number[];
+  readonly #cache = new Map<string, Split>();
+
+  /** @param trials chronological (sorted by number) */
+  constructor(trials: readonly TrialRecord[], directions: readonly Direction[]) {
+    this.#trials = trials;
+    this.#directions = directions;
     const sign = signOf(directions[0]!);
-    const ranked = scored
-      .map((t) => ({ t, key: rankKey(t, sign) }))
-      .sort((a, b) => compareKeys(a.key, b.key) || a.t.number - b.t.number)
-      .map((e) => e.t);
-    return { below: ranked.slice(0, nBelow).sort(byNumber), above: [...ranked.slice(nBelow), ...running].sort(byNumber), belowWeights: null };
+    const keys = trials.map((t) => rankKey(t, sign));
+    this.#ranked = directions.length > 1 ? [] : [...trials.keys()]
+      .filter((i) => isScored(trials[i]!, 1))
+      .sort((a, b) => compareKeys(keys[a]!, keys[b]!) || a - b);
   }
-  const signed = scored.map((t) => signedValues(t, directions));
-  const chosen = new Set<number>();
-  for (const rank of nonDominatedRanks(signed)) {
-    if (chosen.size + rank.length <= nBelow) {
-      rank.forEach((i) => chosen.add(i));
-      continue;
+
+  /** Splits the trials whose `included` flag is set, with `nBelow` of them below. */
+  split(included: Uint8Array, nBelow: number): Split {
+    const cacheKey = `${nBelow}:${included.join('')}`;
+    let split = this.#cache.get(cacheKey);
+    if (split === undefined) {
+      split = this.#directions.length === 1 ? this.#splitSingle(included, nBelow) : this.#splitMulti(included, nBelow);
+      this.#cache.set(cacheKey, split);
     }
-    const ref = referencePoint(signed);
-    greedySubset(rank.map((i) => signed[i]!), nBelow - chosen.size, ref).forEach((j) => chosen.add(rank[j]!));
-    break;
+    return split;
   }
-  const belowIdx = [...chosen].sort((a, b) => scored[a]!.number - scored[b]!.number);
-  const below = belowIdx.map((i) => scored[i]!);
-  const above = [...scored.filter((_, i) => !chosen.has(i)), ...running].sort(byNumber);
-  return { below, above, belowWeights: contributionWeights(belowIdx.map((i) => signed[i]!)) };
+
+  #splitSingle(included: Uint8Array, nBelow: number): Split {
+    const below: number[] = [];
+    const above: number[] = [];
+    for (const i of this.#ranked) if (included[i]) (below.length < nBelow ? below : above).push(i);
+    this.#trials.forEach((t, i) => {
+      if (included[i] && t.state === 'running') above.push(i);
+    });
+    const ascending = (a: number, b: number) => a - b;
+    return { below: below.sort(ascending), above: above.sort(ascending), belowWeights: null };
+  }
+
+  #splitMulti(included: Uint8Array, nBelow: number): Split {
+    const scored = [...this.#trials.keys()].filter((i) => included[i] && isScored(this.#trials[i]!, this.#directions.length));
+    const signed = scored.map((i) => signedValues(this.#trials[i]!, this.#directions));
+    const chosen = new Set<number>();
+    for (const rank of nonDominatedRanks(signed)) {
+      if (chosen.size + rank.length <= nBelow) {
+        rank.forEach((j) => chosen.add(j));
+        continue;
+      }
+      // Optuna's HSSP tie-break: reference point from the worst values of this rank.
+      const points = rank.map((j) => signed[j]!);
+      greedySubset(points, nBelow - chosen.size, referencePoint(points)).forEach((r) => chosen.add(rank[r]!));
+      break;
+    }
+    const belowLocal = [...chosen].sort((a, b) => a - b);
+    const above = [
+      ...scored.filter((_, j) => !chosen.has(j)),
+      ...[...this.#trials.keys()].filter((i) => included[i] && this.#trials[i]!.state === 'running'),
+    ].sort((a, b) => a - b);
+    return {
+      below: belowLocal.map((j) => scored[j]!),
+      above,
+      belowWeights: contributionWeights(belowLocal.map((j) => signed[j]!)),
+    };
+  }
 }
 
 /** Indices grouped by non-domination rank, best rank first. */

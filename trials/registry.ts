@@ -2,6 +2,7 @@
 import { InputError } from '../src/errors.js';
 import type { TrialDefinition } from './definition.js';
 import { mnistCnn, mnistLenet } from './mnist.js';
+import { userModelTrial, type UserModelOptions } from './user-model.js';
 
 export const BUILTIN_TRIALS: ReadonlyMap<string, TrialDefinition> = new Map([mnistLenet, mnistCnn].map((t) => [t.name, t]));
 
@@ -11,4 +12,9 @@ export function getTrial(name: string): TrialDefinition {
     throw new InputError(`trial must be one of ${[...BUILTIN_TRIALS.keys()].join(', ')}, but got '${name}'`);
   }
   return trial;
+}
+
+/** A built-in trial by name, or the user's model when `model` is given. */
+export function resolveTrialDefinition(name: string, model?: UserModelOptions): TrialDefinition {
+  return model === undefined ? getTrial(name) : userModelTrial(model);
 }

@@ -64,7 +64,7 @@ Options:
     const started = performance.now();
     await fitModel(model, data.train, { epochs, batchSize, learningRate: args.lr ?? trial.training.learningRate, seed, loss: trial.loss, callbacks: [progress.callback] });
     const trainSeconds = (performance.now() - started) / 1000;
-    const evaluation = evaluateModel(model, data.test, trial.loss);
+    const evaluation = await evaluateModel(model, data.test, trial.loss);
     const out = args.out ?? join('squish-models', basename(trial.name));
     await saveModel(model, out);
     const result = { trial: trial.name, backend, seed, epochs, batchSize, ...evaluation, trainSeconds, trainSamplesPerSecond: progress.samplesPerSecond(), modelDir: out };

@@ -1,0 +1,99 @@
+/**
+ * The built-in trial runner, executed inside pool workers: dense baseline once, then per trial
+ * compress → fine-tune (with the algorithm's hooks and a per-epoch evaluation for early stopping) →
+ * evaluate → export → measure. The backend, data and trial definition load once per worker.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { relative } from 'node:path';
+import { initBackend } from '../engine/backend.js';
+import { loadModel, saveModel } from '../engine/model-io.js';
+import { SquishError } from '../errors.js';
+import type { DataSplit } from '../data/dataset.js';
+import type { TrialDefinition } from '../../trials/definition.js';
+import { getBaseModel } from '../../trials/base-model.js';
+import { resolveTrialDefinition } from '../../trials/registry.js';
+import { evaluateModel, fitModel } from '../../trials/training.js';
+import { createPruner } from './algorithms.js';
+import { directoryBytes, latencyMs, modelStats } from './model-stats.js';
+import type { BaselineResult, BaselineTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
+import type { Metrics } from './store/store.js';
+
+/** Latency is measured on one batch of this many test images. */
+const LATENCY_BATCH = 256;
+
+let backend: Promise<string> | undefined;
+const loaded = new Map<string, Promise<{ def: TrialDefinition; data: DataSplit }>>();
+
+async function setup(env: TrialEnvironment): Promise<{ def: TrialDefinition; data: DataSplit }> {
+  backend ??= initBackend(env.backend);
+  await backend;
+  const key = JSON.stringify([env.trial, env.model]);
+  let entry = loaded.get(key);
+  if (entry === undefined) {
+    entry = (async () => {
+      const model = env.model && { modelDir: env.model.dir, train: { images: env.model.trainImages, labels: env.model.trainLabels }, test: { images: env.model.testImages, labels: env.model.testLabels }, loss: env.model.loss, batchSize: env.model.batchSize, learningRate: env.model.learningRate };
+      const def = resolveTrialDefinition(env.trial, model);
+      return { def, data: await def.loadData() };
+    })();
+    loaded.set(key, entry);
+  }
+  return entry;
+}
+
+/** Size, parameters, FLOPs and latency of an exported model directory, measured on the model read back. */
+async function exportedMetrics(dir: string, data: DataSplit): Promise<Metrics & { gzipBytes: number }> {
+  const model = await loadModel(dir);
+  const { test } = data;
+  const n = Math.min(LATENCY_BATCH, test.count);
+  const batch = tf.tensor4d(test.images.subarray(0, n * test.height * test.width * test.channels), [n, test.height, test.width, test.channels]);
+  try {
+    return { ...directoryBytes(dir), ...(await modelStats(model)), latencyMs: await latencyMs(model, batch) };
+  } finally {
+    batch.dispose();
+    model.dispose();
+  }
+}
+
+export async function prepareBaseline(task: BaselineTask): Promise<BaselineResult> {
+  const { def, data } = await setup(task.env);
+  const base = await getBaseModel(def, data, { seed: task.env.seed });
+  const evaluation = await evaluateModel(base.model, data.test, def.loss);
+  await saveModel(base.model, task.artifactDir);
+  base.model.dispose();
+  return { baseModelDir: base.dir, metrics: { ...evaluation, ...(await exportedMetrics(task.artifactDir, data)) } };
+}
+
+export async function runTrial(task: TrialTask, reporter: TrialReporter): Promise<TrialResult> {
+  const started = performance.now();
+  const { def, data } = await setup(task.env);
+  if (task.plan.quantization !== undefined) throw new SquishError('quantization plans are not supported by this runner yet');
+  const base = await loadModel(task.baseModelDir);
+  const pruner = task.plan.pruning && createPruner(task.plan.pruning.algorithm, base, task.plan.pruning.configList);
+  const model = pruner ? pruner.compress() : base;
+  let stopped = false;
+  try {
+    if (task.env.epochs > 0) {
+      const evaluateEpoch: tf.CustomCallbackArgs = {
+        onEpochEnd: async (epoch) => {
+          if (!reporter.epoch(epoch, { ...(await evaluateModel(model, data.test, def.loss)) })) {
+            stopped = true;
+            model.stopTraining = true;
+          }
+        },
+      };
+      await fitModel(model, data.train, { ...def.training, epochs: task.env.epochs, seed: task.env.seed, loss: def.loss, callbacks: [...(pruner ? [pruner.callbacks()] : []), evaluateEpoch] });
+    }
+    const evaluation = await evaluateModel(model, data.test, def.loss);
+    if (pruner) await pruner.exportModel({ modelPath: task.artifactDir });
+    else await saveModel(model, task.artifactDir);
+    const exported = await exportedMetrics(task.artifactDir, data);
+    return {
+      state: stopped ? 'early-stopped' : 'complete',
+      metrics: { ...evaluation, ...exported, wallSeconds: (performance.now() - started) / 1000 },
+      artifacts: [{ kind: 'model', path: relative(process.cwd(), task.artifactDir), bytes: exported.bytes! }],
+    };
+  } finally {
+    model.dispose();
+    if (model !== base) base.dispose();
+  }
+}

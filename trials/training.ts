@@ -62,8 +62,11 @@ export async function fitModel(model: tf.LayersModel, data: Dataset, opts: FitOp
   return losses;
 }
 
-/** Top-1 accuracy and mean loss on `data`, in batches so memory stays bounded. */
-export function evaluateModel(model: tf.LayersModel, data: Dataset, loss: LossName): Evaluation {
+/**
+ * Top-1 accuracy and mean loss on `data`, in batches so memory stays bounded. Reads asynchronously:
+ * the webgpu backend has no synchronous read in Node.
+ */
+export async function evaluateModel(model: tf.LayersModel, data: Dataset, loss: LossName): Promise<Evaluation> {
   const lossFn = lossFunction(loss);
   let correct = 0;
   let lossSum = 0;
@@ -75,10 +78,12 @@ export function evaluateModel(model: tf.LayersModel, data: Dataset, loss: LossNa
       const labels = tf.tensor1d(data.labels.subarray(start, start + n), 'int32');
       const logits = model.predict(x) as tf.Tensor2D;
       const y = tf.oneHot(labels, data.numClasses).toFloat();
-      return [tf.sum(tf.equal(tf.argMax(logits, 1), labels)).dataSync()[0]!, lossFn(y, logits).dataSync()[0]! * n];
+      return [tf.sum(tf.equal(tf.argMax(logits, 1), labels)), lossFn(y, logits)];
     });
-    correct += hits;
-    lossSum += batchLoss;
+    const [h, l] = await Promise.all([hits.data(), batchLoss.data()]);
+    tf.dispose([hits, batchLoss]);
+    correct += h[0]!;
+    lossSum += l[0]! * n;
   }
   return { accuracy: correct / data.count, loss: lossSum / data.count };
 }

@@ -1,12 +1,14 @@
 /**
- * Backend selection. `auto` prefers native TensorFlow when its binding is installed, else wasm.
+ * Backend selection. `auto` prefers native TensorFlow when its binding is installed, then a GPU through
+ * WebGPU (never a software adapter unless SQUISH_WEBGPU_ALLOW_SOFTWARE=1), else wasm.
  * A backend the user named is never replaced by a slower one: if it cannot start, we fail and say why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, InputError } from '../errors.js';
 import { registerWasmTrainingKernels } from './wasm/register.js';
+import { prepareWebGpu, webGpuUsable } from './webgpu.js';
 
-export const BACKEND_NAMES = ['auto', 'wasm', 'tensorflow', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'wasm', 'webgpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** What a backend resolved to once started. */
 export type ActiveBackend = Exclude<BackendName, 'auto'>;
@@ -49,26 +51,27 @@ async function loadNativeBinding(): Promise<string | undefined> {
   return undefined;
 }
 
-async function activate(name: ActiveBackend): Promise<ActiveBackend> {
+async function activate(name: ActiveBackend, env: NodeJS.ProcessEnv): Promise<ActiveBackend> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     registerWasmTrainingKernels();
   }
+  if (name === 'webgpu') await prepareWebGpu(env);
   const ok = await tf.setBackend(name);
   if (!ok) throw new BackendUnavailableError(`the ${name} backend failed to initialise`);
   await tf.ready();
   return name;
 }
 
-/** Starts the named backend and returns what it resolved to. */
-export async function initBackend(name: BackendName): Promise<ActiveBackend> {
+/** Starts the named backend and returns what it resolved to. `env` holds the SQUISH_WEBGPU_* settings. */
+export async function initBackend(name: BackendName, env: NodeJS.ProcessEnv = process.env): Promise<ActiveBackend> {
   if (name === 'tensorflow' || name === 'auto') {
     const pkg = await loadNativeBinding();
-    if (pkg !== undefined) return activate('tensorflow');
+    if (pkg !== undefined) return activate('tensorflow', env);
     if (name === 'tensorflow') {
       throw new BackendUnavailableError(`--backend tensorflow was asked for, but neither ${NATIVE_PACKAGES.join(' nor ')} is installed.\n${TENSORFLOW_INSTALL_HELP}`);
     }
-    return activate('wasm');
+    return activate((await webGpuUsable(env)) ? 'webgpu' : 'wasm', env);
   }
-  return activate(name);
+  return activate(name, env);
 }

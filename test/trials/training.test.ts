@@ -16,8 +16,8 @@ const train = tinyDataset(48, 1);
 const heldOut = tinyDataset(30, 2);
 const opts = { epochs: 2, batchSize: 8, learningRate: 0.01, loss: 'softmax-cross-entropy' as const };
 
-function weightsOf(model: tf.LayersModel): Float32Array[] {
-  return model.getWeights().map((w) => w.dataSync() as Float32Array);
+async function weightsOf(model: tf.LayersModel): Promise<Float32Array[]> {
+  return Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array));
 }
 
 test('fitModel is reproducible: same seed, same weights; another seed, other weights', async () => {
@@ -25,7 +25,7 @@ test('fitModel is reproducible: same seed, same weights; another seed, other wei
   for (const seed of [5, 5, 6]) {
     const model = tinyConvNet(0);
     await fitModel(model, train, { ...opts, seed });
-    runs.push(weightsOf(model));
+    runs.push(await weightsOf(model));
   }
   assert.deepEqual(runs[0], runs[1]);
   assert.notDeepEqual(runs[0], runs[2]);
@@ -43,14 +43,14 @@ test('fitModel learns and passes epoch numbers to callbacks from initialEpoch on
 
 test('evaluateModel counts argmax hits and averages the loss', async () => {
   const model = tinyConvNet(2);
-  const { accuracy, loss } = evaluateModel(model, heldOut, 'softmax-cross-entropy');
-  const [expectedAcc, expectedLoss] = tf.tidy(() => {
+  const { accuracy, loss } = await evaluateModel(model, heldOut, 'softmax-cross-entropy');
+  const [expectedAcc, expectedLoss] = await Promise.all(tf.tidy(() => {
     const x = tf.tensor4d(heldOut.images, [30, 6, 6, 1]);
     const logits = model.predict(x) as tf.Tensor;
     const labels = tf.tensor1d(heldOut.labels, 'int32');
-    const acc = tf.mean(tf.equal(tf.argMax(logits, 1), labels).toFloat()).dataSync()[0]!;
-    return [acc, tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), logits).dataSync()[0]!];
-  });
+    const acc = tf.mean(tf.equal(tf.argMax(logits, 1), labels).toFloat());
+    return [acc, tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 3), logits)];
+  }).map(async (t) => { const [v] = await t.data(); t.dispose(); return v!; }));
   assert.ok(Math.abs(accuracy - expectedAcc) < 1e-6);
   assert.ok(Math.abs(loss - expectedLoss) < 1e-5);
 });
@@ -70,7 +70,7 @@ test('getBaseModel trains once, then serves the cached model', async () => {
   assert.equal(first.trained, true);
   assert.equal(second.trained, false);
   assert.equal(builds, 1);
-  assert.deepEqual(weightsOf(second.model), weightsOf(first.model));
+  assert.deepEqual(await weightsOf(second.model), await weightsOf(first.model));
   const other = await getBaseModel(def, data, { seed: 4, cacheDir });
   assert.equal(other.trained, true);
   assert.notEqual(other.dir, first.dir);

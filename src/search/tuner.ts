@@ -39,31 +39,35 @@ export type Outcome =
   | { readonly state: 'failed' }
   | { readonly state: 'pruned'; readonly step?: number; readonly value?: number };
 
-const stateSchema = z.enum(['running', 'complete', 'pruned', 'failed']);
-const trialSchema = z.object({
-  number: z.number().int().nonnegative(),
-  state: stateSchema,
-  params: z.record(z.string(), z.unknown()),
-  values: z.array(z.number().or(z.nan())).optional(),
-  intermediate: z.object({ step: z.number(), value: z.number().or(z.nan()) }).optional(),
-});
-const optionsSchema = z.object({
-  algorithm: z.enum(['tpe', 'random', 'grid', 'anneal']),
-  seed: z.number().int().optional(),
-  directions: z.array(z.enum(['minimize', 'maximize'])).min(1).optional(),
-  trials: z.array(trialSchema).optional(),
-});
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (iss) => `must be one of ${values.join(', ')}, but got ${show(iss.input)}` });
+const mustBe = (rule: string) => ({ error: (iss: { input?: unknown }) => `must be ${rule}, but got ${show(iss.input)}` });
+const integer = z.number(mustBe('an integer')).int(mustBe('an integer'));
+
+const trialSchema = z.object(
+  {
+    number: integer.nonnegative(mustBe('a non-negative integer')),
+    state: oneOf(['running', 'complete', 'pruned', 'failed']),
+    params: z.record(z.string(), z.unknown(), mustBe('an object of parameter values')),
+    values: z.array(z.number(mustBe('a finite number')), mustBe('a list of numbers')).optional(),
+    intermediate: z.object({ step: z.number(mustBe('a number')), value: z.number(mustBe('a number')) }, mustBe('{step, value}')).optional(),
+  },
+  mustBe('a trial {number, state, params, values?, intermediate?}'),
+);
+const optionsSchema = z.object(
+  {
+    algorithm: oneOf(['tpe', 'random', 'grid', 'anneal']),
+    seed: integer.optional(),
+    directions: z.array(oneOf(['minimize', 'maximize']), mustBe('a list of directions')).min(1, mustBe('a non-empty list')).optional(),
+    trials: z.array(trialSchema, mustBe('a list of trials')).optional(),
+  },
+  mustBe('an object'),
+);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = formatPath(root, issue.path);
-  throw new InputError(`${at} ${issue.message.replace(/^Invalid input: /i, 'must be valid: ')}, but got ${show(pick(value, issue.path))}`);
-}
-
-function pick(value: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], value);
+  throw new InputError(parsed.error.issues.map((i) => `${formatPath(root, i.path)} ${i.message}`).join('\n'));
 }
 
 export class Tuner {

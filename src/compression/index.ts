@@ -18,7 +18,7 @@ export { Compressor } from './compressor.js';
 export { MetricPruner, Pruner, customPrunerSpec, keepAllButLowest, perChannel, type ExportOptions, type Granularity } from './pruner.js';
 export { loadMasks, saveMasks } from './masks.js';
 export { LevelPruner, LEVEL_SPEC } from './pruners/level.js';
-export { AGPPruner, AGP_DEFAULTS, AGP_SPEC, agpSparsity } from './pruners/agp.js';
+export { AGPPruner, AGP_DEFAULTS, AGP_SPEC, agpCurve, agpSparsity, type AGPOptions } from './pruners/agp.js';
 export { LotteryTicketPruner, LOTTERY_TICKET_SPEC, lotterySparsity, type LotteryTicketOptions } from './pruners/lottery-ticket.js';
 export { FPGMPruner, distanceSums } from './pruners/fpgm.js';
 export { NormFilterPruner, FILTER_OP_TYPES, filterSpec } from './pruners/norm-filter.js';

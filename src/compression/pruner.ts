@@ -125,9 +125,8 @@ export function keepAllButLowest(scores: ArrayLike<number>, k: number): Float32A
 }
 
 /** Sums `x` over every axis but `axis`: one value per channel. */
-export function perChannel(x: tf.Tensor, axis: number, reduce: (x: tf.Tensor, axes: number[]) => tf.Tensor = tf.sum): tf.Tensor {
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== axis);
-  return reduce(x, axes);
+export function perChannel(x: tf.Tensor, axis: number): tf.Tensor {
+  return tf.sum(x, x.shape.map((_, i) => i).filter((i) => i !== axis));
 }
 
 export abstract class MetricPruner extends Pruner {

@@ -222,6 +222,25 @@ test('AGP prunes gradually, counting epoch 0 and ranking only surviving weights'
   for (let i = 1; i < masks.length; i++) assert.ok(masks[i].every((m, j) => m <= masks[i - 1][j]), 'pruned weights stay pruned');
 });
 
+test('AGP with updatesPerEpoch follows the same curve at fractional epochs, step by step', () => {
+  const model = denseNet(8, 5);
+  const pruner = new AGPPruner(model, [{ opNames: ['d1'], finalSparsity: 0.5, endEpoch: 3 }], { updatesPerEpoch: 2, stepsPerEpoch: 4 });
+  pruner.compress();
+  const seen = [zeros(pruner.targets[0].mask)];
+  for (const epoch of [0, 1, 2]) {
+    if (epoch > 0) pruner.updateEpoch(epoch);
+    seen.push(zeros(pruner.targets[0].mask));
+    for (let step = 0; step < 4; step++) {
+      pruner.step();
+      seen.push(zeros(pruner.targets[0].mask));
+    }
+  }
+  // span 2: t = .5 → 0.5 − 0.5·.75³ → 11 of 40; t = 1 → 17; t = 1.5 → 0.5 − 0.5·.25³ → 19; t = 2 → 20.
+  assert.deepEqual(seen, [0, 0, 0, 11, 11, 11, 17, 17, 19, 19, 19, 20, 20, 20, 20, 20]);
+  assert.throws(() => new AGPPruner(model, [{ opNames: ['d1'], finalSparsity: 0.5 }], { updatesPerEpoch: 4 }), /options\.stepsPerEpoch must be an integer ≥ updatesPerEpoch \(4\), but got undefined/);
+  assert.throws(() => new AGPPruner(model, [{ opNames: ['d1'], finalSparsity: 0.5 }], { updatesPerEpoch: 0 }), /options\.updatesPerEpoch must be an integer ≥ 1, but got 0/);
+});
+
 test('Lottery ticket: round i has sparsity 1 − (1 − P)^(i/n), then rewinds weights and optimizer to θ0', async () => {
   assert.equal(lotterySparsity(0.75, 1, 2), 0.5);
   assert.equal(lotterySparsity(0.75, 2, 2), 0.75);

@@ -25,7 +25,7 @@ for (const config of tf.getKernelsForBackend('wasm')) {
     const dt = performance.now() - t0;
     const callees = stack.pop()!;
     if (stack.length > 0) stack[stack.length - 1]! += dt;
-    const key = values.shapes && config.kernelName === 'Conv2D' ? `Conv2D ${Object.values(params.inputs).map((t) => `[${t!.shape}]`).join(' ')} d${(params.attrs as { dilations: unknown }).dilations}` : config.kernelName;
+    const key = values.shapes && config.kernelName.includes('Conv2D') ? `${config.kernelName} ${Object.values(params.inputs).filter((t) => t !== undefined).map((t) => `[${t!.shape}]`).join(' ')} d${(params.attrs as { dilations: unknown }).dilations}` : config.kernelName;
     const s = stats.get(key) ?? { calls: 0, total: 0, self: 0 };
     s.calls++;
     s.total += dt;

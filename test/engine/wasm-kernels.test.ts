@@ -213,3 +213,24 @@ test('Slice reads in place and matches cpu on every rank and dtype', async () =>
   };
   assert.deepEqual(await run('wasm'), await run('cpu'));
 });
+
+test('Sum over leading axes (bias gradients) and other axes matches cpu', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomUniform([5, 3, 4, 37], -1, 1, 'float32', 70); // 37 columns: 16-wide, 4-wide and scalar tails
+      const xi = tf.range(0, 60, 1, 'int32').reshape([3, 4, 5]);
+      return [
+        tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 0, 1], true), tf.sum(x, 0), tf.sum(x.reshape([60, 37]), 0),
+        tf.sum(x, [1, 2]), tf.sum(x), tf.sum(x, -1), tf.sum(xi, [0, 1]),
+      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
+    });
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  expected.forEach((e, i) => {
+    assert.deepEqual(actual[i]!.shape, e.shape);
+    assert.equal(actual[i]!.dtype, e.dtype);
+    assert.ok(relativeError(actual[i]!.values, e.values) <= 1e-5, `sum case ${i}`);
+  });
+});

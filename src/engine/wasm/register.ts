@@ -1,6 +1,6 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
- * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2, Slice).
+ * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2, Slice, Sum).
  * Call after importing the wasm backend and before `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +10,7 @@ import { transposeFreeBatchMatMul } from './batch-matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { rowGather } from './gather.js';
 import { inPlaceSlice } from './slice.js';
+import { leadingAxesSum } from './sum.js';
 import { registerBroadcastBatchNormGradient } from '../gradients.js';
 
 let registered = false;
@@ -27,9 +28,10 @@ export function registerWasmTrainingKernels(): void {
   const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
   const stockGather = tf.getKernel('GatherV2', 'wasm');
   const stockSlice = tf.getKernel('Slice', 'wasm');
-  if (stockMatMul === undefined || stockGather === undefined || stockSlice === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
+  const stockSum = tf.getKernel('Sum', 'wasm');
+  if (stockMatMul === undefined || stockGather === undefined || stockSlice === undefined || stockSum === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
-    transposeFreeBatchMatMul(stockMatMul), rowGather(stockGather), inPlaceSlice(stockSlice)]) {
+    transposeFreeBatchMatMul(stockMatMul), rowGather(stockGather), inPlaceSlice(stockSlice), leadingAxesSum(stockSum)]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

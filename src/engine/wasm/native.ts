@@ -1,0 +1,45 @@
+/**
+ * Loads our SIMD kernels (native/kernels.c) onto the tfjs-backend-wasm heap: the module imports the
+ * backend's own WebAssembly.Memory, so kernels read and write tensors where they lie, by offset,
+ * with no copies. Instantiated once per backend memory (synchronously: the module is 2 KB).
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { KERNELS_WASM_BASE64 } from './native/binary.js';
+
+/** The exports of native/kernels.c; pointers are byte offsets into the wasm heap. */
+export interface NativeKernels {
+  max_pool_grad(x: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  pad_dilate(src: number, dst: number, batch: number, h: number, w: number, c: number, sh: number, sw: number, top: number, left: number,
+    dh: number, dw: number): void;
+  sum_rows(x: number, out: number, rows: number, cols: number): void;
+  im2col_t(x: number, cols: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
+    sh: number, sw: number, top: number, left: number): void;
+}
+
+/** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+let loaded: { memory: WasmMemory; kernels: NativeKernels } | undefined;
+
+export function nativeKernels(backend: BackendWasm): NativeKernels {
+  // The single-threaded tfjs wasm module exports its memory; emscripten keeps the exports in `asm`.
+  const memory = (backend.wasm as unknown as { asm: { memory: WasmMemory } }).asm.memory;
+  if (loaded === undefined || loaded.memory !== memory) {
+    const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    loaded = { memory, kernels: instance.exports as NativeKernels };
+  }
+  return loaded.kernels;
+}
+
+/** A tensor's byte offset in the wasm heap. */
+export function offsetOf(backend: BackendWasm, t: { dataId: object }): number {
+  return backend.getMemoryOffset(t.dataId);
+}

@@ -1,0 +1,165 @@
+/*
+ * Squish's own WebAssembly SIMD kernels. They run on the tfjs-backend-wasm heap: the module imports
+ * that heap's memory, and every pointer below is a tensor's offset in it, so no data is copied in or
+ * out. No static data and no shadow stack, so nothing of ours lives in (and clobbers) tfjs memory.
+ * All layouts are NHWC, float32. Build: see build.sh; the loader checks the binary's hash.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/*
+ * MaxPoolGrad: dy goes to the first maximum of each window in row-major order (the cpu backend's
+ * rule). One pass over the windows, four channels at a time.
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const float *x, const float *dy, float *dx, int batch, int h, int w, int c, int oh, int ow,
+                   int fh, int fw, int sh, int sw, int top, int left) {
+  __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
+  const int c4 = c & ~3;
+  for (int b = 0; b < batch; b++) {
+    const float *xb = x + (long)b * h * w * c;
+    float *dxb = dx + (long)b * h * w * c;
+    for (int r = 0; r < oh; r++) {
+      const int r0 = r * sh - top < 0 ? 0 : r * sh - top;
+      const int r1 = r * sh - top + fh > h ? h : r * sh - top + fh;
+      for (int q = 0; q < ow; q++, dy += c) {
+        const int q0 = q * sw - left < 0 ? 0 : q * sw - left;
+        const int q1 = q * sw - left + fw > w ? w : q * sw - left + fw;
+        for (int k = 0; k < c4; k += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1);
+          for (int i = r0; i < r1; i++) {
+            for (int j = q0; j < q1; j++) {
+              const int p = (i * w + j) * c + k;
+              const v128_t v = wasm_v128_load(xb + p);
+              const v128_t gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_make(p, p + 1, p + 2, p + 3), at, gt);
+            }
+          }
+          const int a0 = wasm_i32x4_extract_lane(at, 0), a1 = wasm_i32x4_extract_lane(at, 1);
+          const int a2 = wasm_i32x4_extract_lane(at, 2), a3 = wasm_i32x4_extract_lane(at, 3);
+          if (a0 >= 0) dxb[a0] += dy[k];
+          if (a1 >= 0) dxb[a1] += dy[k + 1];
+          if (a2 >= 0) dxb[a2] += dy[k + 2];
+          if (a3 >= 0) dxb[a3] += dy[k + 3];
+        }
+        for (int k = c4; k < c; k++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int i = r0; i < r1; i++) {
+            for (int j = q0; j < q1; j++) {
+              const int p = (i * w + j) * c + k;
+              if (xb[p] > best) {
+                best = xb[p];
+                at = p;
+              }
+            }
+          }
+          if (at >= 0) dxb[at] += dy[k];
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Spatial zero-insertion and padding in one copy: dst[b, i, j, :] = src[b, (i-top)/sh, (j-left)/sw, :]
+ * where that division is exact and in range, else 0. Negative top/left crop. This is the input of the
+ * stride-1 convolution that computes a strided convolution's input gradient (and a plain pad when
+ * sh = sw = 1).
+ */
+EXPORT(pad_dilate)
+void pad_dilate(const float *src, float *dst, int batch, int h, int w, int c, int sh, int sw, int top, int left,
+                int dh, int dw) {
+  const unsigned long row = (unsigned long)dw * c;
+  for (int b = 0; b < batch; b++) {
+    const float *sb = src + (long)b * h * w * c;
+    for (int i = 0; i < dh; i++, dst += row) {
+      const int si = i - top;
+      if (si < 0 || si % sh != 0 || si / sh >= h) {
+        __builtin_memset(dst, 0, row * sizeof(float));
+        continue;
+      }
+      const float *srow = sb + (long)(si / sh) * w * c;
+      if (sw == 1) {
+        /* A row is [zeros | a contiguous run of src | zeros]. */
+        const int j0 = left < 0 ? 0 : left;
+        const int j1 = left + w > dw ? dw : left + w;
+        __builtin_memset(dst, 0, (unsigned long)j0 * c * sizeof(float));
+        if (j1 > j0) __builtin_memcpy(dst + (long)j0 * c, srow + (long)(j0 - left) * c, (unsigned long)(j1 - j0) * c * sizeof(float));
+        __builtin_memset(dst + (long)(j1 > j0 ? j1 : j0) * c, 0, (unsigned long)(dw - (j1 > j0 ? j1 : j0)) * c * sizeof(float));
+        continue;
+      }
+      for (int j = 0; j < dw; j++) {
+        const int sj = j - left;
+        if (sj < 0 || sj % sw != 0 || sj / sw >= w) __builtin_memset(dst + (long)j * c, 0, (unsigned long)c * sizeof(float));
+        else __builtin_memcpy(dst + (long)j * c, srow + (long)(sj / sw) * c, (unsigned long)c * sizeof(float));
+      }
+    }
+  }
+}
+
+/* out[j] = sum over i of x[i, j] for x [rows, cols]: Sum over leading axes (bias gradients). */
+EXPORT(sum_rows)
+void sum_rows(const float *x, float *out, int rows, int cols) {
+  const int c4 = cols & ~3;
+  /* Blocks of 16 columns keep four accumulators in registers while x streams through. */
+  int j = 0;
+  for (; j + 16 <= c4; j += 16) {
+    v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < rows; i++) {
+      const float *p = x + (long)i * cols + j;
+      a0 = wasm_f32x4_add(a0, wasm_v128_load(p));
+      a1 = wasm_f32x4_add(a1, wasm_v128_load(p + 4));
+      a2 = wasm_f32x4_add(a2, wasm_v128_load(p + 8));
+      a3 = wasm_f32x4_add(a3, wasm_v128_load(p + 12));
+    }
+    wasm_v128_store(out + j, a0);
+    wasm_v128_store(out + j + 4, a1);
+    wasm_v128_store(out + j + 8, a2);
+    wasm_v128_store(out + j + 12, a3);
+  }
+  for (; j < c4; j += 4) {
+    v128_t a = wasm_f32x4_splat(0);
+    for (int i = 0; i < rows; i++) a = wasm_f32x4_add(a, wasm_v128_load(x + (long)i * cols + j));
+    wasm_v128_store(out + j, a);
+  }
+  for (; j < cols; j++) {
+    float a = 0;
+    for (int i = 0; i < rows; i++) a += x[(long)i * cols + j];
+    out[j] = a;
+  }
+}
+
+/*
+ * The transposed im2col of a convolution's input: cols[(kh, kw, ci), (b, oh, ow)] =
+ * x[b, oh*sh + kh - top, ow*sw + kw - left, ci], 0 outside x. Then the filter gradient is one matrix
+ * product cols · dy[(b, oh, ow), co], already in [KH, KW, Ci, Co] order.
+ */
+EXPORT(im2col_t)
+void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int oh, int ow, int kh, int kw,
+              int sh, int sw, int top, int left) {
+  for (int fi = 0; fi < kh; fi++) {
+    for (int fj = 0; fj < kw; fj++) {
+      for (int c = 0; c < ci; c++) {
+        for (int b = 0; b < batch; b++) {
+          const float *xb = x + (long)b * h * w * ci + c;
+          for (int r = 0; r < oh; r++, cols += ow) {
+            const int i = r * sh + fi - top;
+            if (i < 0 || i >= h) {
+              __builtin_memset(cols, 0, (unsigned long)ow * sizeof(float));
+              continue;
+            }
+            const float *xr = xb + (long)i * w * ci;
+            for (int q = 0; q < ow; q++) {
+              const int j = q * sw + fj - left;
+              cols[q] = j >= 0 && j < w ? xr[(long)j * ci] : 0.0f;
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -22,6 +22,10 @@ export interface CompressionWrapperArgs extends LayerArgs {
   maskedWeights: string[];
 }
 
+function toCamelCase(name: string): string {
+  return name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
 /** The short name `addWeight` gave a variable: `conv1/kernel` → `kernel`. */
 export function shortWeightName(v: LayerVariable): string {
   return v.originalName.slice(v.originalName.lastIndexOf('/') + 1);
@@ -30,7 +34,7 @@ export function shortWeightName(v: LayerVariable): string {
 export class CompressionWrapper extends tf.layers.Layer {
   static className = 'CompressionWrapper';
   readonly inner: tf.layers.Layer;
-  readonly maskedWeights: readonly string[];
+  #maskedWeights: string[];
   /** Runs on the layer's output in every forward pass; compressors set it to observe or transform it. */
   outputHook?: (output: tf.Tensor) => tf.Tensor;
   private readonly masks = new Map<string, LayerVariable>();
@@ -42,7 +46,7 @@ export class CompressionWrapper extends tf.layers.Layer {
     if (entry === undefined) throw new InputError(`CompressionWrapper: unknown layer class '${className}'`);
     const [cls, fromConfig] = entry;
     this.inner = fromConfig(cls, { ...config, name: this.name }) as tf.layers.Layer;
-    this.maskedWeights = [...args.maskedWeights];
+    this.#maskedWeights = [...args.maskedWeights];
     this.supportsMasking = this.inner.supportsMasking;
   }
 
@@ -50,11 +54,20 @@ export class CompressionWrapper extends tf.layers.Layer {
     // Called inside this layer's name scope, so the inner weights keep their names (`conv1/kernel`).
     this.inner.build(inputShape);
     this.inner.built = true;
-    for (const name of this.maskedWeights) {
+    // A saved config comes back with its string values camel-cased (tfjs's loader converts them all):
+    // `depthwise_kernel` returns as `depthwiseKernel`. Map each back to the weight's own name.
+    const names = this.inner.weights.map(shortWeightName);
+    this.#maskedWeights = this.#maskedWeights.map((m) => names.find((n) => n === m || toCamelCase(n) === m) ?? m);
+    for (const name of this.#maskedWeights) {
       const v = this.innerWeight(name);
       this.masks.set(name, this.addWeight(`${name}_mask`, v.shape, 'float32', tf.initializers.ones(), undefined, false));
     }
     this.built = true;
+  }
+
+  /** Short names of the inner weights that have a mask. */
+  get maskedWeights(): readonly string[] {
+    return this.#maskedWeights;
   }
 
   /** The inner layer's variable with this short name. */
@@ -132,7 +145,7 @@ export class CompressionWrapper extends tf.layers.Layer {
     return {
       ...super.getConfig(),
       layer: { className: this.inner.getClassName(), config: this.inner.getConfig() },
-      maskedWeights: [...this.maskedWeights],
+      maskedWeights: [...this.#maskedWeights],
     };
   }
 }

@@ -27,6 +27,18 @@ export function branchyNet(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'branchy' });
 }
 
+/** depthwise dw (multiplier 2) → separable sep (3 filters) → flatten → dense out: weights with two-word names. */
+export function separableNet(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.depthwiseConv2d({ name: 'dw', inputShape: [5, 5, 2], kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: glorot(11) }),
+      tf.layers.separableConv2d({ name: 'sep', filters: 3, kernelSize: 3, depthwiseInitializer: glorot(12), pointwiseInitializer: glorot(13) }),
+      tf.layers.flatten({ name: 'flat' }),
+      tf.layers.dense({ name: 'out', units: 2, kernelInitializer: glorot(14) }),
+    ],
+  });
+}
+
 /** Dense d1 (in → mid) → dense d2 (mid → 2). */
 export function denseNet(inputs = 4, mid = 5): tf.LayersModel {
   return tf.sequential({

@@ -9,7 +9,7 @@ import { InputError, SquishError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/engine/model-io.js';
 import { CompressionWrapper, L1FilterPruner, LevelPruner, Pruner, unwrapModel, type LayerConfig, type MaskSet, type PruningTarget } from '../../src/compression/index.js';
 import { buildLenet5 } from '../../trials/models.js';
-import { branchyNet, convNet, denseNet, leakedEntries, randomData, values, zeros } from './fixtures.js';
+import { branchyNet, convNet, denseNet, leakedEntries, randomData, separableNet, values, zeros } from './fixtures.js';
 
 await useTestBackend();
 
@@ -105,15 +105,20 @@ test('fit with Adam and the callbacks keeps pruned weights at exactly zero; the 
 test('a compressed model saves and loads with Squish imported, masks included', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'squish-wrapped-'));
   try {
-    const model = branchyNet();
-    const pruner = new LevelPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
-    const compressed = pruner.compress();
-    await saveModel(compressed, dir);
-    const loaded = await loadModel(dir);
-    assert.ok(loaded.getLayer('ca') instanceof CompressionWrapper);
-    const { x } = randomData(model, 2, 16);
-    assert.deepEqual(values(loaded.predict(x) as tf.Tensor), values(compressed.predict(x) as tf.Tensor));
-    assert.deepEqual(values((loaded.getLayer('ca') as CompressionWrapper).maskOf('kernel')!.read()), values(pruner.targets[0].mask));
+    for (const model of [branchyNet(), separableNet()]) {
+      const pruner = new LevelPruner(model, [{ opTypes: 'default', sparsity: 0.5 }]);
+      const compressed = pruner.compress();
+      await saveModel(compressed, join(dir, model.name));
+      const loaded = await loadModel(join(dir, model.name));
+      const { x } = randomData(model, 2, 16);
+      assert.deepEqual(values(loaded.predict(x) as tf.Tensor), values(compressed.predict(x) as tf.Tensor));
+      for (const target of pruner.targets) {
+        const wrapper = loaded.getLayer(target.layerName) as CompressionWrapper;
+        assert.ok(wrapper instanceof CompressionWrapper);
+        // tfjs camel-cases string values on load (depthwise_kernel → depthwiseKernel); the wrapper maps them back.
+        assert.deepEqual(values(wrapper.maskOf(target.weightName)!.read()), values(target.mask), target.name);
+      }
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

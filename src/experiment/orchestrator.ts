@@ -3,8 +3,7 @@
  * listeners (UI, logs) hear typed events. All state lives in the store, so a search killed at any
  * moment resumes from it: finished trials are kept, interrupted ones rerun once, the tuner is rebuilt.
  */
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { createTuner, type Tuner } from '../search/tuner.js';
 import { toConfig, type FlatParams } from '../search/space.js';
 import type { TrialRecord as TunerTrial } from '../search/trials.js';
@@ -50,6 +49,7 @@ export class Search {
   readonly experiment: ExperimentRecord;
   readonly spec: ExperimentSpec;
   readonly #runner: string;
+  readonly #artifactRoot: string;
   readonly #artifacts: string;
   readonly #listeners = new Set<SearchListener>();
   readonly #resumed: boolean;
@@ -64,7 +64,8 @@ export class Search {
     this.experiment = experiment;
     this.spec = experiment.spec as ExperimentSpec;
     this.#runner = opts.runner ?? DEFAULT_RUNNER;
-    this.#artifacts = join(artifactRoot(opts.dbFile), experiment.name);
+    this.#artifactRoot = artifactRoot(opts.dbFile);
+    this.#artifacts = join(this.#artifactRoot, experiment.name);
     this.#resumed = resumed;
   }
 
@@ -186,7 +187,7 @@ export class Search {
   /** A trial to run next: one left waiting by an interrupted run first, else a new suggestion. */
   #nextTrial(): TrialRecord | undefined {
     const trials = this.store.trials(this.experiment.id);
-    const waiting = trials.find((t) => t.state === 'waiting' && !this.#aborts.has(t.id));
+    const waiting = trials.find((t) => t.state === 'waiting');
     if (waiting !== undefined) return waiting;
     if (trials.length >= this.spec.maxTrials) return undefined;
     const suggestion = this.#tuner.suggest();
@@ -219,7 +220,7 @@ export class Search {
       if (bad !== undefined) throw new SquishError(`the trial produced NaN ${bad[0]}`);
       const s = score(this.spec.objective, baseline, { accuracy: m.accuracy!, gzipBytes: m.gzipBytes!, sparsity: m.sparsity ?? 0 });
       this.store.finishTrial(trial.id, { state: result.state, objective: s.objective, objectives: s.objectives, feasible: s.feasible, metrics: m });
-      for (const a of result.artifacts) this.store.addArtifact(trial.id, a.kind, a.path, a.bytes);
+      for (const a of result.artifacts) this.store.addArtifact(trial.id, a.kind, relative(this.#artifactRoot, a.path), a.bytes);
       this.#tuner.report(trial.number, result.state === 'complete'
         ? (pareto ? s.objectives : s.objective)
         : { state: 'pruned', step: this.spec.epochs, value: s.objective });
@@ -260,5 +261,3 @@ function dominates(a: TrialRecord, b: TrialRecord): boolean {
   const [ba, bb] = [b.metrics.accuracy!, b.metrics.gzipBytes!];
   return aa >= ba && ab <= bb && (aa > ba || ab < bb);
 }
-
-export const RUNNER_PATH = fileURLToPath(DEFAULT_RUNNER);

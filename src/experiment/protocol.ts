@@ -53,6 +53,7 @@ export type WorkerMessage = EpochReport;
 export interface TrialResult {
   readonly state: 'complete' | 'early-stopped';
   readonly metrics: Metrics;
+  /** Absolute paths; the store keeps them relative to the artifact folder, so the workspace can move. */
   readonly artifacts: ReadonlyArray<{ kind: string; path: string; bytes: number }>;
 }
 

@@ -4,7 +4,6 @@
  * evaluate → export → measure. The backend, data and trial definition load once per worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import { relative } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { SquishError } from '../errors.js';
@@ -90,7 +89,7 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
     return {
       state: stopped ? 'early-stopped' : 'complete',
       metrics: { ...evaluation, ...exported, wallSeconds: (performance.now() - started) / 1000 },
-      artifacts: [{ kind: 'model', path: relative(process.cwd(), task.artifactDir), bytes: exported.bytes! }],
+      artifacts: [{ kind: 'model', path: task.artifactDir, bytes: exported.bytes! }],
     };
   } finally {
     model.dispose();

@@ -9,7 +9,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../engine/backend.js';
-import { InputError, formatPath } from '../errors.js';
+import { InputError, describeSchemaIssue } from '../errors.js';
 import { LOSSES } from '../../trials/definition.js';
 import { parseSearchSpace } from '../search/space.js';
 
@@ -85,6 +85,11 @@ export type ExperimentSpec = z.output<typeof experimentSchema> & {
   readonly objective: z.output<typeof objectiveSchema> & { readonly maximize: 'accuracy' | 'compression' | 'pareto' };
 };
 
+/** The value at `path` in what the user wrote (zod 4 leaves `input` off its issues by default). */
+function inputAt(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  return path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+}
+
 /** Reads a JSON or YAML file; syntax errors name the file and position. */
 export function readStructuredFile(file: string): unknown {
   let text: string;
@@ -116,8 +121,7 @@ export function parseExperiment(raw: unknown, opts: { baseDir: string; defaultNa
   const merged = typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input, ...opts.overrides } : input;
   const parsed = experimentSchema.safeParse(merged);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(`${formatPath(root, issue.path)} ${issue.message.replace(/^Invalid input: /, '')}`);
+    throw new InputError(describeSchemaIssue(root, { ...parsed.error.issues[0]!, input: inputAt(merged, parsed.error.issues[0]!.path) }));
   }
   const spec = parsed.data;
   const at = (p: string) => resolve(opts.baseDir, p);

@@ -161,9 +161,9 @@ export class Store {
     this.#update(id, "state = 'cancelled', finished_at = ?", now());
   }
 
-  /** After a crash: trials left running go back to waiting, to be rerun (their attempt count says so). */
+  /** On resume: trials a crash left running, or a stop cancelled, go back to waiting to be rerun. */
   requeueInterrupted(experimentId: number): number[] {
-    const ids = (this.#db.prepare("SELECT id FROM trials WHERE experiment_id = ? AND state = 'running' ORDER BY number").all(experimentId) as { id: number }[]).map((r) => r.id);
+    const ids = (this.#db.prepare("SELECT id FROM trials WHERE experiment_id = ? AND state IN ('running', 'cancelled') ORDER BY number").all(experimentId) as { id: number }[]).map((r) => r.id);
     for (const id of ids) this.#update(id, "state = 'waiting'");
     return ids;
   }

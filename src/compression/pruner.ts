@@ -110,6 +110,11 @@ export abstract class Pruner extends Compressor {
 
   /** After each optimizer step: re-project, so masked weights stay exactly zero under any optimizer. */
   protected override onStep(): void {
+    this.project();
+  }
+
+  /** Zeroes every raw weight its mask removes (see `PruningTarget.project`). */
+  protected project(): void {
     for (const target of this.#targets) target.project();
   }
 }

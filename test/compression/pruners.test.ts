@@ -249,6 +249,7 @@ test('Lottery ticket: round i has sparsity 1 − (1 − P)^(i/n), then rewinds w
   model.compile({ optimizer, loss: 'meanSquaredError' });
   const theta0 = values(model.getLayer('d1').getWeights()[0]);
   const pruner = new LotteryTicketPruner(model, [{ opNames: ['d1'], sparsity: 0.75, pruneIterations: 2 }]);
+  await assert.rejects(pruner.pruneIterationStart(), /call compress\(\) before pruneIterationStart\(\)/);
   const compressed = pruner.compress();
   const { x, y } = randomData(model, 8, 21);
   const seen: number[][] = [];
@@ -267,5 +268,8 @@ test('Lottery ticket: round i has sparsity 1 − (1 − P)^(i/n), then rewinds w
   // Zeros per round: 0, 5, 7; the optimizer state is the fresh one (iterations only) at every start.
   assert.deepEqual(seen, [[0, 1], [5, 1], [7, 1]]);
   await assert.rejects(pruner.pruneIterationStart(), /all 3 lottery-ticket rounds have run/);
+  // θ0 (d1 and d2, kernel and bias) and the round-0 optimizer state (its iteration count) are freed.
+  const held = tf.memory().numTensors;
   pruner.dispose();
+  assert.equal(held - tf.memory().numTensors, 5);
 });

@@ -75,6 +75,7 @@ export class LotteryTicketPruner extends MetricPruner {
 
   /** Starts the next round: new masks from the trained weights, then the rewind to θ0. */
   async pruneIterationStart(): Promise<void> {
+    if (this.boundModel === this.originalModel) throw new SquishError('call compress() before pruneIterationStart()');
     if (this.#round >= this.pruneIterations) {
       throw new SquishError(`all ${this.pruneIterations + 1} lottery-ticket rounds have run; getPruneIterations() lists them`);
     }
@@ -87,7 +88,7 @@ export class LotteryTicketPruner extends MetricPruner {
     this.updateMasks();
     if (this.#options.resetWeights === false) return;
     this.#weights.forEach((v, i) => v.write(this.#theta0[i]));
-    this.onStep();
+    this.project();
     if (optimizer !== undefined && this.#optimizerState !== undefined) {
       const current = await optimizer.getWeights();
       await optimizer.setWeights(this.#optimizerState);

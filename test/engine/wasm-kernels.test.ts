@@ -82,6 +82,14 @@ test('Conv2D gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu', a
   }
 });
 
+test('Conv2D gradients with more input channels (filter gradient by convolution, not im2col) match cpu', async () => {
+  const all: ConvCase[] = [];
+  for (const [i, [ci, s, pad]] of ([[5, [1, 1], 'same'], [6, [2, 2], 'valid'], [8, [1, 2], 'same'], [7, [2, 1], 'valid']] as const).entries()) {
+    all.push({ name: `ci=${ci} s=${s} ${pad}`, x: [2, 7 + i, 8, ci], k: [3, 2 + i, ci, 3], strides: [s[0], s[1]], pad });
+  }
+  for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+});
+
 test('DepthwiseConv2D gradients match cpu, channel multiplier 1 and 2', async () => {
   const all = cases(true);
   assert.ok(all.some((c) => c.k[3] === 2) && all.some((c) => c.k[3] === 1));

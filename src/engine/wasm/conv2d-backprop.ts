@@ -1,36 +1,55 @@
 /**
- * Gradients of Conv2D for wasm, as stride-1 XNNPACK convolutions (formulas verified in
+ * Gradients of Conv2D for wasm, as XNNPACK convolutions and products (formulas verified in
  * shared/notes/engine.md §2): the filter gradient correlates the padded input with dy used as a
- * dilated filter ("variant A"); the input gradient convolves the zero-dilated, padded dy with the
- * flipped filter ("variant X", 4–10× faster than the stock scalar loop). NHWC, dilation 1.
+ * dilated filter ("variant A"), or for few input channels is im2col · dy; the input gradient
+ * convolves the zero-dilated, padded dy with the flipped filter ("variant X", 4–10× faster than the
+ * stock scalar loop). NHWC, dilation 1.
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelScope, type KernelParams } from './kernel-scope.js';
 
-type Pad = tf.backend_util.PadInfo;
-
-/** The padding of the transposed convolution that maps dy [OH] back to x [H]. */
-export function transposedPadding(info: tf.backend_util.Conv2DInfo): [number, number, number, number] {
-  const { padInfo: p, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  // dilate() already appended sh-1 zero rows (sw-1 columns) after the last one; they count toward bottom/right.
-  return [kh - 1 - p.top, h - 1 - (oh - 1) * sh + p.top - (sh - 1), kw - 1 - p.left, w - 1 - (ow - 1) * sw + p.left - (sw - 1)];
+/**
+ * dy as the input of the stride-1 "valid" convolution with the flipped filter that gives dx:
+ * zero-dilated by the stride and padded to [B, H+KH-1, W+KW-1, C] (a negative pad crops).
+ */
+export function transposedInput(s: KernelScope, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { padInfo: p, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  return s.padDilate(dy, info.strideHeight, info.strideWidth, kh - 1 - p.top, kw - 1 - p.left, h + kh - 1, w + kw - 1);
 }
 
-export function paddingOf(p: Pad): Array<[number, number]> {
-  return [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
+/** dW as one XNNPACK matrix product of the transposed im2col of x with dy. */
+function filterGradIm2col(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: b, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
+  const k = kh * kw * ci, n = b * oh * ow;
+  const cols = s.scratch([1, k, n]);
+  s.native.im2col_t(s.offset(x), s.offset(cols), b, h, w, ci, oh, ow, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  const dw = s.run('BatchMatMul', { a: cols, b: s.reshape(dy, [1, n, co]) }, { transposeA: false, transposeB: false });
+  return s.reshape(dw, [kh, kw, ci, co]);
 }
+
+/** dW as an XNNPACK convolution of the padded x (batch and channels swapped) with dy as a dilated filter. */
+function filterGradConv(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
+  const xt = s.transpose(s.padSpatial(x, info.padInfo), [3, 1, 2, 0]); // [Ci, Hp, Wp, B]
+  const f = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, Co]
+  const o = s.run('Conv2D', { x: xt, filter: f }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] });
+  return s.transpose(s.slice(o, [0, 0, 0, 0], [ci, kh, kw, co]), [1, 2, 0, 3]);
+}
+
+/**
+ * Up to this many input channels dW goes through im2col. With few channels the convolution form is a
+ * 25-pixel output over a huge dilated kernel, which XNNPACK runs at ~3 GFLOP/s (BigCNN conv1 dW:
+ * 25–50 ms against 4–9 ms by im2col); from Ci = 6 on the two are even, and im2col's buffer
+ * (KH·KW·Ci × B·OH·OW floats) only grows.
+ */
+const IM2COL_MAX_IN_CHANNELS = 4;
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
-  const [kh, kw, ci, co] = filterShape;
-  const xt = s.transpose(s.pad(x, paddingOf(info.padInfo)), [3, 1, 2, 0]); // [Ci, Hp, Wp, B]
-  const f = s.transpose(dy, [1, 2, 0, 3]); // [OH, OW, B, Co]
-  const o = s.run('Conv2D', { x: xt, filter: f }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth] });
-  const dw = s.transpose(s.slice(o, [0, 0, 0, 0], [ci, kh, kw, co]), [1, 2, 0, 3]);
-  return s.finish(dw);
+  return s.finish(info.inChannels <= IM2COL_MAX_IN_CHANNELS ? filterGradIm2col(s, x, dy, info) : filterGradConv(s, x, dy, info));
 }
 
 function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
@@ -38,7 +57,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): tf.Tenso
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
-  const dyp = s.padOrCrop(s.dilate(dy, info.strideHeight, info.strideWidth), transposedPadding(info));
+  const dyp = transposedInput(s, dy, info);
   const flipped = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [KH, KW, Co, Ci]
   const dx = s.run('Conv2D', { x: dyp, filter: flipped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
   return s.finish(dx);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelScope, type KernelParams } from './kernel-scope.js';
-import { paddingOf, transposedPadding } from './conv2d-backprop.js';
+import { transposedInput } from './conv2d-backprop.js';
 
 function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -15,7 +15,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.T
   const [b] = x.shape;
   const [kh, kw, c, m] = filterShape;
   const s = new KernelScope(backend);
-  const xp = s.pad(x, paddingOf(info.padInfo));
+  const xp = s.padSpatial(x, info.padInfo);
   const [, hp, wp] = xp.shape;
   const xt = s.reshape(s.transpose(xp, [1, 2, 0, 3]), [1, hp, wp, b * c]);
   const f = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [info.outHeight, info.outWidth, b * c, m]);
@@ -31,7 +31,7 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelParams): tf.Te
   const [kh, kw, c, m] = filter.shape;
   const info = tf.backend_util.computeConv2DInfo(inputShape, [kh, kw, c, m], strides, 1, pad, dimRoundingMode, true);
   const s = new KernelScope(backend);
-  const dyp = s.padOrCrop(s.dilate(dy, info.strideHeight, info.strideWidth), transposedPadding(info));
+  const dyp = transposedInput(s, dy, info);
   const flipped = s.reshape(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [kh, kw, c * m, 1]);
   const o = s.run('DepthwiseConv2dNative', { x: dyp, filter: flipped }, { strides: [1, 1], pad: 'valid', dilations: [1, 1] });
   const [b, h, w] = inputShape;

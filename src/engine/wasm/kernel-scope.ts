@@ -1,9 +1,11 @@
 /**
  * Composing wasm kernels inside a kernel. Our training kernels are built from the fast stock wasm
- * kernels (XNNPACK convolutions, transposes, pads); a `KernelScope` calls them by name and frees
+ * kernels (XNNPACK convolutions, transposes) and our native ones; a `KernelScope` calls them and frees
  * every intermediate it made, so `tf.memory()` stays flat across training steps.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { nativeKernels, offsetOf, type NativeKernels } from './native.js';
 
 type TensorInfo = tf.TensorInfo;
 /** What tfjs passes to a kernel function. */
@@ -11,11 +13,11 @@ export type KernelParams = Parameters<tf.KernelFunc>[0];
 type Attrs = Record<string, unknown>;
 
 export class KernelScope {
-  readonly #backend: tf.KernelBackend;
+  readonly #backend: BackendWasm;
   readonly #intermediates: TensorInfo[] = [];
 
   constructor(backend: KernelParams['backend']) {
-    this.#backend = backend as tf.KernelBackend;
+    this.#backend = backend as BackendWasm;
   }
 
   /** Runs the stock wasm kernel `name` and remembers its output for disposal. */
@@ -35,12 +37,6 @@ export class KernelScope {
     return this.run('Transpose', { x }, { perm });
   }
 
-  /** Zero-pads; `paddings` is [before, after] per axis. Skips the copy when nothing is padded. */
-  pad(x: TensorInfo, paddings: Array<[number, number]>): TensorInfo {
-    if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
-    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
-  }
-
   /** Slices `[begin, begin + size)`; skips the copy when the slice is the whole tensor. */
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     if (begin.every((b) => b === 0) && size.every((s, i) => s === x.shape[i])) return x;
@@ -48,27 +44,39 @@ export class KernelScope {
   }
 
   /**
-   * Pads (positive) or crops (negative) axes 1 and 2 of an NHWC tensor by [top, bottom, left, right].
-   * Needed because the transposed convolution's implicit padding can be negative for large explicit pads.
+   * NHWC spatial zero-insertion and padding in one native copy: row i of the result is row
+   * (i - top) / sh of x where that is exact and in range, else zeros (likewise columns); the
+   * result is [B, dh, dw, C]. Negative top/left crop. With sh = sw = 1 it is a plain pad.
    */
-  padOrCrop(x: TensorInfo, [top, bottom, left, right]: [number, number, number, number]): TensorInfo {
-    const [b, h, w, c] = x.shape;
-    const cropT = Math.max(0, -top), cropB = Math.max(0, -bottom), cropL = Math.max(0, -left), cropR = Math.max(0, -right);
-    const cropped = this.slice(x, [0, cropT, cropL, 0], [b, h - cropT - cropB, w - cropL - cropR, c]);
-    return this.pad(cropped, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+  padDilate(x: TensorInfo, sh: number, sw: number, top: number, left: number, dh: number, dw: number): TensorInfo {
+    const [b, h, w, c] = x.shape as [number, number, number, number];
+    if (sh === 1 && sw === 1 && top === 0 && left === 0 && dh === h && dw === w) return x;
+    const out = this.#backend.makeOutput([b, dh, dw, c], 'float32');
+    this.native.pad_dilate(this.offset(x), this.offset(out), b, h, w, c, sh, sw, top, left, dh, dw);
+    this.#intermediates.push(out);
+    return out;
   }
 
-  /**
-   * Inserts `sh-1` zero rows after every row and `sw-1` zero columns after every column of an NHWC
-   * tensor, giving [B, OH·sh, OW·sw, C]: the input of a stride-1 convolution that computes the
-   * gradient of a strided one. Built from reshapes and pads because wasm has no strided scatter.
-   */
-  dilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
-    if (sh === 1 && sw === 1) return x;
-    const [b, oh, ow, c] = x.shape;
-    const rows = this.pad(this.reshape(x, [b * oh, 1, ow, c]), [[0, 0], [0, sh - 1], [0, 0], [0, 0]]);
-    const cols = this.pad(this.reshape(rows, [b * oh * sh * ow, 1, 1, c]), [[0, 0], [0, sw - 1], [0, 0], [0, 0]]);
-    return this.reshape(cols, [b, oh * sh, ow * sw, c]);
+  /** Zero-pads axes 1 and 2 of an NHWC tensor. */
+  padSpatial(x: TensorInfo, p: tf.backend_util.PadInfo): TensorInfo {
+    return this.padDilate(x, 1, 1, p.top, p.left, x.shape[1]! + p.top + p.bottom, x.shape[2]! + p.left + p.right);
+  }
+
+  /** Our SIMD kernels, on this backend's heap. */
+  get native(): NativeKernels {
+    return nativeKernels(this.#backend);
+  }
+
+  /** Byte offset of a tensor in the heap, for native kernels. */
+  offset(t: TensorInfo): number {
+    return offsetOf(this.#backend, t);
+  }
+
+  /** A float32 output for a native kernel to fill, freed with the other intermediates. */
+  scratch(shape: number[]): TensorInfo {
+    const out = this.#backend.makeOutput(shape, 'float32');
+    this.#intermediates.push(out);
+    return out;
   }
 
   /** Frees every intermediate except `result`, which the caller hands back to the engine. */

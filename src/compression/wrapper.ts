@@ -37,7 +37,7 @@ export class CompressionWrapper extends tf.layers.Layer {
   #maskedWeights: string[];
   /** Runs on the layer's output in every forward pass; compressors set it to observe or transform it. */
   outputHook?: (output: tf.Tensor) => tf.Tensor;
-  private readonly masks = new Map<string, LayerVariable>();
+  readonly #masks = new Map<string, LayerVariable>();
 
   constructor(args: CompressionWrapperArgs) {
     super(args);
@@ -60,7 +60,7 @@ export class CompressionWrapper extends tf.layers.Layer {
     this.#maskedWeights = this.#maskedWeights.map((m) => names.find((n) => n === m || toCamelCase(n) === m) ?? m);
     for (const name of this.#maskedWeights) {
       const v = this.innerWeight(name);
-      this.masks.set(name, this.addWeight(`${name}_mask`, v.shape, 'float32', tf.initializers.ones(), undefined, false));
+      this.#masks.set(name, this.addWeight(`${name}_mask`, v.shape, 'float32', tf.initializers.ones(), undefined, false));
     }
     this.built = true;
   }
@@ -82,19 +82,19 @@ export class CompressionWrapper extends tf.layers.Layer {
 
   /** The mask variable of an inner weight, or undefined when that weight is not masked. */
   maskOf(name: string): LayerVariable | undefined {
-    return this.masks.get(name);
+    return this.#masks.get(name);
   }
 
   /** `mask ⊙ weight` for a masked weight, the weight itself otherwise. The caller owns the result. */
   effectiveWeight(name: string): tf.Tensor {
-    const mask = this.masks.get(name);
+    const mask = this.#masks.get(name);
     const raw = this.innerWeight(name).read();
     return mask === undefined ? raw.clone() : tf.mul(raw, mask.read());
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const patched = [...this.masks].map(([name, mask]) => {
+      const patched = [...this.#masks].map(([name, mask]) => {
         const v = this.innerWeight(name);
         const read = v.read;
         v.read = () => tf.mul(read.call(v), mask.read());

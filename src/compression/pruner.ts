@@ -121,11 +121,24 @@ export abstract class Pruner extends Compressor {
 
 export type Granularity = 'element' | 'channel';
 
-/** Keep-flags (1 keep, 0 prune) that prune exactly `k` entries: the lowest scores, ties by position. */
+/**
+ * Keep-flags (1 keep, 0 prune) that prune exactly `k` entries: the lowest scores, ties at the threshold
+ * by position. A native numeric sort finds the k-th score; large layers avoid a comparator sort.
+ */
 export function keepAllButLowest(scores: ArrayLike<number>, k: number): Float32Array {
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
   const keep = new Float32Array(scores.length).fill(1);
-  for (let i = 0; i < k; i++) keep[order[i]] = 0;
+  if (k <= 0) return keep;
+  const threshold = Float64Array.from(scores).sort()[k - 1];
+  let below = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i] < threshold) below++;
+  let tiesToPrune = k - below;
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i] < threshold) keep[i] = 0;
+    else if (scores[i] === threshold && tiesToPrune > 0) {
+      keep[i] = 0;
+      tiesToPrune--;
+    }
+  }
   return keep;
 }
 

@@ -15,6 +15,7 @@ import {
   SlimPruner,
   agpSparsity,
   distanceSums,
+  keepAllButLowest,
   lotterySparsity,
   type PruningTarget,
 } from '../../src/compression/index.js';
@@ -33,6 +34,14 @@ function pointwiseConv(inChannels: number, filters: number[][], bias = [0.1, 0.2
   setWeights(model, 'c', [kernel, bias]);
   return model;
 }
+
+test('keepAllButLowest prunes exactly k: the lowest scores, ties at the threshold by position', () => {
+  const scores = [3, 1, 2, 1, 1, 5];
+  assert.deepEqual(Array.from(keepAllButLowest(scores, 0)), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(keepAllButLowest(scores, 2)), [1, 0, 1, 0, 1, 1]);
+  assert.deepEqual(Array.from(keepAllButLowest(scores, 4)), [1, 0, 0, 0, 0, 1]);
+  assert.deepEqual(Array.from(keepAllButLowest(scores, 6)), [0, 0, 0, 0, 0, 0]);
+});
 
 test('Level prunes the ⌊n·s⌋ smallest |w|, and exactly that many on ties', () => {
   const model = denseNet(2, 3);

@@ -4,9 +4,10 @@ import { parseCommandArgs, type Command, type CommandIO } from './command.js';
 import { exportCommand, listCommand, showCommand } from './results.js';
 import { resumeCommand, searchCommand } from './search.js';
 import { trainCommand } from './train.js';
+import { watchCommand } from './watch.js';
 
 // Commands take different argument types; the registry only needs their shared shape.
-const COMMANDS: ReadonlyArray<Command<any>> = [searchCommand, resumeCommand, listCommand, showCommand, exportCommand, trainCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const COMMANDS: ReadonlyArray<Command<any>> = [searchCommand, resumeCommand, watchCommand, listCommand, showCommand, exportCommand, trainCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 

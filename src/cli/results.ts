@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { artifactRoot, summarize } from '../experiment/orchestrator.js';
 import type { Baseline } from '../experiment/objective.js';
-import { Store } from '../experiment/store/store.js';
+import { Store, type ExperimentRecord, type TrialRecord } from '../experiment/store/store.js';
 import { intFlag, type Command } from './command.js';
 import { DEFAULT_DB } from './search.js';
 import { describeTrial, summaryJson, summaryText } from './search-log.js';
 
-function openReadonly(db: string): Store {
+export function openReadonly(db: string): Store {
   if (!existsSync(db)) throw new InputError(`no database at ${db}; run 'squish search' first or pass --db`);
   return Store.open(db, { readonly: true });
 }
@@ -66,6 +66,14 @@ export const showCommand: Command<z.output<typeof showSchema>> = {
   },
 };
 
+/** Copies a trial's compressed model to `out`; `squish export` and the terminal UI's `e` key share it. */
+export function exportTrial(store: Store, dbFile: string, experiment: ExperimentRecord, trial: TrialRecord, out: string) {
+  const model = store.artifacts(trial.id).find((a) => a.kind === 'model');
+  if (model === undefined) throw new InputError(`trial ${trial.number} of ${experiment.name} has no exported model (its state is ${trial.state})`);
+  cpSync(join(artifactRoot(dbFile), model.path), out, { recursive: true });
+  return { experiment: experiment.name, trial: trial.number, out: resolve(out), bytes: model.bytes, metrics: trial.metrics };
+}
+
 const exportSchema = z.object({
   _: z.array(z.string()).length(1, 'must name one experiment (squish list shows them)'),
   trial: intFlag(0),
@@ -96,11 +104,7 @@ directory that tf.loadLayersModel loads with no Squish code.`,
         trial = summarize(store, experiment.id, experiment.baseline as unknown as Baseline, 'stopped').best;
         if (trial === undefined) throw new InputError(`experiment ${experiment.name} has no feasible finished trial; choose one with --trial N`);
       }
-      const model = store.artifacts(trial.id).find((a) => a.kind === 'model');
-      if (model === undefined) throw new InputError(`trial ${trial.number} of ${experiment.name} has no exported model (its state is ${trial.state})`);
-      const source = join(artifactRoot(args.db), model.path);
-      cpSync(source, args.out, { recursive: true });
-      const result = { experiment: experiment.name, trial: trial.number, out: resolve(args.out), bytes: model.bytes, metrics: trial.metrics };
+      const result = exportTrial(store, args.db, experiment, trial, args.out);
       io.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `exported trial ${trial.number} of ${experiment.name} to ${result.out} (${describeTrial(trial)})\n`);
       return 0;
     } finally {

@@ -7,8 +7,8 @@ import type { SearchSummary } from '../experiment/orchestrator.js';
 import type { TrialRecord } from '../experiment/store/store.js';
 import type { CommandIO } from './command.js';
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
-const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KB`);
+export const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(2)}%`);
+export const kb = (bytes: number | null | undefined) => (bytes === null || bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} KB`);
 
 export function describeTrial(t: TrialRecord): string {
   const m = t.metrics;

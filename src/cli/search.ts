@@ -8,9 +8,23 @@ import { eventLogger, summaryJson, summaryText } from './search-log.js';
 
 export const DEFAULT_DB = 'squish.db';
 
-/** Runs a search to its end; Ctrl-C once lets running trials finish, twice cancels them. */
-export async function runSearch(search: Search, io: CommandIO, json: boolean): Promise<SearchSummary> {
-  search.on(eventLogger(io, json));
+export interface SearchView {
+  /** NDJSON events on stdout, then a JSON summary. */
+  readonly json: boolean;
+  /** --no-tui: plain lines even on a terminal. */
+  readonly noTui: boolean;
+  /** The workspace database (the UI's `e` exports from beside it). */
+  readonly dbFile: string;
+}
+
+/**
+ * Runs a search to its end; Ctrl-C once lets running trials finish, twice cancels them. On a
+ * terminal the live UI shows it; otherwise (or when the user leaves the UI) plain lines or NDJSON do.
+ */
+export async function runSearch(search: Search, io: CommandIO, view: SearchView): Promise<SearchSummary> {
+  const { json } = view;
+  const tui = !json && !view.noTui && io.stdout.isTTY === true && process.stdin.isTTY === true;
+  if (!tui) search.on(eventLogger(io, json));
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -21,7 +35,15 @@ export async function runSearch(search: Search, io: CommandIO, json: boolean): P
   };
   process.on('SIGINT', onSigint);
   try {
-    const summary = await search.run();
+    const running = search.run();
+    if (tui) {
+      // Loaded only here: pipes and CI never pay for React and Ink.
+      const { showSearch } = await import('../tui/mount.js');
+      const ui = showSearch(search, view.dbFile, { stdout: io.stdout as NodeJS.WriteStream, stdin: process.stdin });
+      running.catch(() => ui.close()); // a failed search must not leave the UI waiting for a key
+      if ((await ui.outcome) === 'detach') search.on(eventLogger(io, false));
+    }
+    const summary = await running;
     io.stdout.write(json ? `${JSON.stringify(summaryJson(summary))}\n` : `${summaryText(summary)}\n`);
     return summary;
   } finally {
@@ -78,7 +100,7 @@ Ctrl-C stops scheduling and lets running trials finish; a second Ctrl-C cancels 
       backend: args.backend === undefined ? undefined : resolveBackendName(args.backend),
     }).filter(([, v]) => v !== undefined));
     const spec = loadExperimentFile(args._[0]!, overrides);
-    await runSearch(Search.create(spec, { dbFile: args.db }), io, args.json === true);
+    await runSearch(Search.create(spec, { dbFile: args.db }), io, { json: args.json === true, noTui: args.noTui === true, dbFile: args.db });
     return 0;
   },
 };
@@ -100,7 +122,7 @@ rebuilds the tuner from the database and goes on to the experiment's maxTrials.`
   options: { db: { type: 'string' }, json: { type: 'boolean' }, 'no-tui': { type: 'boolean' } },
   schema: resumeSchema,
   async run(args, io) {
-    await runSearch(Search.resume(args._[0]!, { dbFile: args.db }), io, args.json === true);
+    await runSearch(Search.resume(args._[0]!, { dbFile: args.db }), io, { json: args.json === true, noTui: args.noTui === true, dbFile: args.db });
     return 0;
   },
 };

@@ -211,7 +211,8 @@ export class Search {
         best = Math.max(best, metrics.accuracy ?? NaN);
         const finished = this.store.trials(this.experiment.id).filter((t) => t.state === 'complete');
         const atEpoch = this.store.epochValues(this.experiment.id, epoch, 'accuracy').filter((v) => finished.some((t) => t.id === v.trialId)).map((v) => v.value);
-        const stop = shouldStopEarly(this.spec.earlyStopping, { epoch, bestSoFar: best, finishedAtEpoch: atEpoch, finishedTrials: finished.length });
+        // Stopping after the last epoch would save nothing and lose a finished trial.
+        const stop = epoch < this.spec.epochs - 1 && shouldStopEarly(this.spec.earlyStopping, { epoch, bestSoFar: best, finishedAtEpoch: atEpoch, finishedTrials: finished.length });
         this.#emit({ type: 'trial-epoch', trialId: trial.id, number: trial.number, epoch, metrics, stop });
         return stop;
       }, abort.signal);
@@ -248,11 +249,16 @@ function toTunerTrial(t: TrialRecord, pareto: boolean): TunerTrial {
 
 export function summarize(store: Store, experimentId: number, baseline: Baseline, reason: SearchSummary['reason']): SearchSummary {
   const trials = store.trials(experimentId);
+  return { experiment: store.findOrThrowExperiment(experimentId), baseline, trials, ...rankTrials(trials), reason };
+}
+
+/** The best feasible trial and the Pareto front of `trials`; the terminal UI ranks the trials it already holds. */
+export function rankTrials(trials: readonly TrialRecord[]): Pick<SearchSummary, 'best' | 'paretoFront'> {
   const feasible = trials.filter((t) => FINISHED.has(t.state) && t.feasible === true);
   const best = feasible.filter((t) => t.state === 'complete').reduce<TrialRecord | undefined>((b, t) => (b === undefined || t.objective! > b.objective! ? t : b), undefined);
   const paretoFront = feasible.filter((t) => t.state === 'complete' && !feasible.some((o) => o.state === 'complete' && dominates(o, t)))
     .sort((a, b) => a.metrics.gzipBytes! - b.metrics.gzipBytes!);
-  return { experiment: store.findOrThrowExperiment(experimentId), baseline, trials, best, paretoFront, reason };
+  return { best, paretoFront };
 }
 
 /** `a` is at least as accurate and as small as `b`, and strictly better in one. */

@@ -6,7 +6,7 @@
  */
 import { fromInternal, toInternal, type NumericDistribution } from '../distributions.js';
 import type { Prng } from '../prng.js';
-import { logGaussMass, logNormalPdf, sampleTruncNorm } from './truncnorm.js';
+import { gaussMass, logGaussMass, logNormalPdf, sampleTruncNorm } from './truncnorm.js';
 
 export interface NumericKernels {
   readonly kind: 'numeric';
@@ -16,7 +16,8 @@ export interface NumericKernels {
   readonly high: number;
   readonly mus: Float64Array;
   readonly sigmas: Float64Array;
-  /** log of each kernel's mass inside [low, high] (its truncation normalizer). */
+  /** Each kernel's mass inside [low, high] (its truncation normalizer), and its log. */
+  readonly mass: Float64Array;
   readonly logMass: Float64Array;
   /** Per-kernel constant of the continuous log-density: −logMass, minus log σ unless unit height. */
   readonly logNorm: Float64Array;
@@ -42,9 +43,11 @@ export interface Mixture {
 export function numericKernels(
   distribution: NumericDistribution, low: number, high: number, mus: Float64Array, sigmas: Float64Array, unitHeight: boolean,
 ): NumericKernels {
-  const logMass = mus.map((mu, k) => logGaussMass((low - mu) / sigmas[k]!, (high - mu) / sigmas[k]!));
+  // μ lies inside the bounds, so each mass is at least Φ(0.5) − Φ(0) and linear space is exact enough.
+  const mass = mus.map((mu, k) => gaussMass((low - mu) / sigmas[k]!, (high - mu) / sigmas[k]!));
+  const logMass = mass.map(Math.log);
   const logNorm = logMass.map((lm, k) => -lm - (unitHeight ? 0 : Math.log(sigmas[k]!)));
-  return { kind: 'numeric', distribution, low, high, mus, sigmas, logMass, logNorm };
+  return { kind: 'numeric', distribution, low, high, mus, sigmas, mass, logMass, logNorm };
 }
 
 /** `n` draws: pick one kernel per draw (shared by all parameters), then sample each parameter. */
@@ -66,6 +69,45 @@ export function sampleMixture(mixture: Mixture, rng: Prng, n: number): Float64Ar
 
 /** log density (log mass for discrete parameters) of each sample under the mixture. */
 export function logPdfMixture(mixture: Mixture, samples: readonly Float64Array[]): Float64Array {
+  return mixture.dims.length === 1 ? logPdfSingle(mixture, samples[0]!) : logPdfProduct(mixture, samples);
+}
+
+/**
+ * One parameter (independent mode, the hot path): sum the kernels in linear space, one exp per
+ * kernel and sample and no n × K buffer. The prior kernel keeps the sum well above underflow in
+ * bounded domains; a sample whose sum still underflows (far in a normal prior's tail) falls
+ * back to the log-space path.
+ */
+function logPdfSingle(mixture: Mixture, xs: Float64Array): Float64Array {
+  const { weights } = mixture;
+  const dim = mixture.dims[0]!;
+  const K = weights.length;
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    let sum = 0;
+    if (dim.kind === 'categorical') {
+      for (let k = 0; k < K; k++) sum += weights[k]! * dim.probs[k * dim.nChoices + x]!;
+    } else if (dim.distribution.step === null) {
+      const y = toInternal(dim.distribution, x);
+      // In a bounded domain the prior kernel (σ = range) adds at least ~1e-3 (per kernel-weight
+      // share) everywhere, so a kernel 9σ away (< 1e-17) is skipped with no visible effect.
+      const cutoff = dim.distribution.normal === null ? 81 : Infinity;
+      for (let k = 0; k < K; k++) {
+        const z = (y - dim.mus[k]!) / dim.sigmas[k]!;
+        if (z * z < cutoff) sum += weights[k]! * Math.exp(logNormalPdf(z) + dim.logNorm[k]!);
+      }
+    } else {
+      const row = binMasses(dim, x);
+      for (let k = 0; k < K; k++) sum += (weights[k]! * row[k]!) / dim.mass[k]!;
+    }
+    out[i] = sum > 0 ? Math.log(sum) : logPdfProduct(mixture, [Float64Array.of(x)])[0]!;
+  }
+  return out;
+}
+
+/** Several parameters (joint mode): per kernel, add the parameters' log terms, then log-sum-exp. */
+function logPdfProduct(mixture: Mixture, samples: readonly Float64Array[]): Float64Array {
   const K = mixture.weights.length;
   const n = samples[0]!.length;
   const acc = new Float64Array(n * K);
@@ -79,6 +121,35 @@ export function logPdfMixture(mixture: Mixture, samples: readonly Float64Array[]
   return out;
 }
 
+/** The bin of grid value x, [x − q/2, x + q/2], in internal units and clipped to the bounds. */
+function binOf(dim: NumericKernels, x: number): [number, number] {
+  const dist = dim.distribution;
+  const half = dist.step! / 2;
+  const lo = Math.max(dim.low, toInternal(dist, dist.log ? Math.max(x - half, 0) : x - half));
+  return [lo, Math.min(dim.high, toInternal(dist, x + half))];
+}
+
+/**
+ * Each kernel's mass over the bin of grid value x. Bins beyond 9σ of a kernel count as 0
+ * (< 1e-19); in bounded domains the prior kernel's mass of any bin is far larger.
+ */
+function binMasses(dim: NumericKernels, x: number): Float64Array {
+  const [lo, hi] = binOf(dim, x);
+  const out = new Float64Array(dim.mus.length);
+  for (let k = 0; k < out.length; k++) {
+    const a = (lo - dim.mus[k]!) / dim.sigmas[k]!;
+    const b = (hi - dim.mus[k]!) / dim.sigmas[k]!;
+    if (a < 9 && b > -9) out[k] = gaussMass(a, b);
+  }
+  return out;
+}
+
+/** Each kernel's log mass over the bin of grid value x, exact in the far tails too. */
+function binLogMasses(dim: NumericKernels, x: number): Float64Array {
+  const [lo, hi] = binOf(dim, x);
+  return dim.mus.map((mu, k) => logGaussMass((lo - mu) / dim.sigmas[k]!, (hi - mu) / dim.sigmas[k]!));
+}
+
 function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number): void {
   if (dim.kind === 'categorical') {
     const logProbs = dim.probs.map(Math.log);
@@ -88,8 +159,7 @@ function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number)
     return;
   }
   const { distribution: dist, mus, sigmas, logMass, logNorm } = dim;
-  const half = dist.step === null ? 0 : dist.step / 2;
-  if (half === 0) {
+  if (dist.step === null) {
     for (let i = 0; i < xs.length; i++) {
       // Continuous: the Jacobian of the log transform is the same under l and g, so it is left out.
       const y = toInternal(dist, xs[i]!);
@@ -103,9 +173,7 @@ function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number)
     const x = xs[i]!;
     let row = rows.get(x);
     if (row === undefined) {
-      const lo = Math.max(dim.low, toInternal(dist, dist.log ? Math.max(x - half, 0) : x - half));
-      const hi = Math.min(dim.high, toInternal(dist, x + half));
-      row = mus.map((mu, k) => logGaussMass((lo - mu) / sigmas[k]!, (hi - mu) / sigmas[k]!) - logMass[k]!);
+      row = binLogMasses(dim, x).map((lm, k) => lm - logMass[k]!);
       rows.set(x, row);
     }
     for (let k = 0; k < K; k++) acc[i * K + k]! += row[k]!;

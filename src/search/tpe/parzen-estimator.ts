@@ -82,7 +82,7 @@ function numericKernelsFor(d: NumericDistribution, obs: Float64Array, options: P
  */
 function neighbourSigmas(mus: Float64Array, low: number, high: number): Float64Array {
   const n = mus.length;
-  const order = Uint32Array.from(mus.keys()).sort((a, b) => mus[a]! - mus[b]!);
+  const order = Array.from(mus.keys()).sort((a, b) => mus[a]! - mus[b]! || a - b);
   const sigmas = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const x = mus[order[r]!]!;

@@ -42,11 +42,16 @@ function poly1(c: readonly number[], x: number): number {
   return 1 + x * poly(c, x);
 }
 
-/** log erfc(x) for x ≥ 1.25, without underflow: erfc(x) = exp(−x² − 0.5625 + R/S) / x. */
-function logErfcLarge(x: number): number {
+/** The exponent of fdlibm's erfc(x) = exp(−x² − 0.5625 + R/S) / x, for x ≥ 1.25. */
+function erfcExponent(x: number): number {
   const s = 1 / (x * x);
   const rs = x < 1 / 0.35 ? poly(RA, s) / poly1(SA, s) : poly(RB, s) / poly1(SB, s);
-  return -x * x - 0.5625 + rs - Math.log(x);
+  return -x * x - 0.5625 + rs;
+}
+
+/** log erfc(x) for x ≥ 1.25, without underflow. */
+function logErfcLarge(x: number): number {
+  return erfcExponent(x) - Math.log(x);
 }
 
 /** The complementary error function. */
@@ -62,7 +67,7 @@ export function erfc(x: number): number {
     const s = x - 1;
     return 1 - ERX - poly(PA, s) / poly1(QA, s);
   }
-  return Math.exp(logErfcLarge(x));
+  return Math.exp(erfcExponent(x)) / x;
 }
 
 /** log Φ(z), the log of the standard normal CDF, accurate in both tails. */
@@ -89,6 +94,17 @@ export function logGaussMass(a: number, b: number): number {
     return hi + log1mexp(logNdtr(a) - hi);
   }
   return Math.log1p(-Math.exp(logNdtr(a)) - Math.exp(logNdtr(-b)));
+}
+
+/**
+ * Φ(b) − Φ(a) for a ≤ b in linear space, from the tail that keeps precision. It underflows to 0
+ * only beyond ~38σ; callers that need logs of such masses use {@link logGaussMass}.
+ */
+export function gaussMass(a: number, b: number): number {
+  if (!(a < b)) return 0;
+  if (a >= 0) return 0.5 * (erfc(a * SQRT1_2) - erfc(b * SQRT1_2));
+  if (b <= 0) return 0.5 * (erfc(-b * SQRT1_2) - erfc(-a * SQRT1_2));
+  return 1 - 0.5 * (erfc(-a * SQRT1_2) + erfc(b * SQRT1_2));
 }
 
 /** log of the standard normal density, N(z; 0, 1). */

@@ -80,11 +80,12 @@ test('the median rule stops exactly the trials whose best accuracy lags the fini
     const curve = curves.get(t.number)!;
     const lagsAt = (epoch: number) => finished.length >= 5 && Math.max(...curve.slice(0, epoch + 1)) < median(finished.map((o) => curves.get(o.number)![epoch]!));
     if (t.state === 'early-stopped') {
-      assert.ok(lagsAt(curve.length - 1), `trial ${t.number} stopped at epoch ${curve.length - 1} without lagging`);
+      assert.ok(curve.length < 3 && lagsAt(curve.length - 1), `trial ${t.number} stopped at epoch ${curve.length - 1} without lagging`);
       assert.ok(curve.slice(0, -1).every((_, e) => !lagsAt(e)), `trial ${t.number} should have stopped sooner`);
     } else {
       assert.equal(curve.length, 3);
-      assert.ok(curve.every((_, e) => !lagsAt(e)), `trial ${t.number} lagged but was not stopped`);
+      // After the last epoch there is nothing left to save: a trial lagging only then completes.
+      assert.ok([0, 1].every((e) => !lagsAt(e)), `trial ${t.number} lagged but was not stopped`);
     }
   }
   search.close();

@@ -1,8 +1,10 @@
 /**
  * Where a training step's time goes on wasm: wraps every registered wasm kernel with a timer and
- * trains one model for one epoch (or, with --infer, predicts in batches of 256). Kernels are synchronous on wasm, so wall time around kernelFunc is
- * the kernel's cost; `self` excludes time spent in kernels it called (our composed kernels).
- *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: Conv2D per input shape] [--infer]
+ * trains one model for one epoch (or, with --infer, predicts in batches of 256). Kernels are
+ * synchronous on wasm, so the wall time around kernelFunc is the kernel's cost; `self` excludes
+ * kernels it called. (Per-call CPU time would be steadier under load, but getrusage costs ~15 µs.)
+ * The total is given in both wall and process CPU time.
+ *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: per kernel and input shapes] [--infer]
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -14,6 +16,7 @@ import { fitModel } from '../trials/training.js';
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'bigcnn' }, samples: { type: 'string', default: '1024' }, shapes: { type: 'boolean', default: false }, infer: { type: 'boolean', default: false } } });
 await initBackend('wasm');
 
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const stats = new Map<string, { calls: number; total: number; self: number }>();
 const stack: number[] = []; // time spent in callees, per active frame
 for (const config of tf.getKernelsForBackend('wasm')) {
@@ -25,7 +28,7 @@ for (const config of tf.getKernelsForBackend('wasm')) {
     const dt = performance.now() - t0;
     const callees = stack.pop()!;
     if (stack.length > 0) stack[stack.length - 1]! += dt;
-    const key = values.shapes && config.kernelName.includes('Conv2D') ? `${config.kernelName} ${Object.values(params.inputs).filter((t) => t !== undefined).map((t) => `[${t!.shape}]`).join(' ')} d${(params.attrs as { dilations: unknown }).dilations}` : config.kernelName;
+    const key = values.shapes ? `${config.kernelName} ${Object.values(params.inputs).filter((t) => t !== undefined).map((t) => `[${t!.shape}]`).join(' ')}` : config.kernelName;
     const s = stats.get(key) ?? { calls: 0, total: 0, self: 0 };
     s.calls++;
     s.total += dt;
@@ -50,11 +53,13 @@ const work = values.infer
 await (values.infer ? work() : fitModel(model, head(128), opts)); // warm-up
 stats.clear();
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 await work();
+const cpu = cpuMs(process.cpuUsage(c0));
 const wall = performance.now() - t0;
 const kernelSelf = [...stats.values()].reduce((a, s) => a + s.self, 0);
 const rows = [...stats.entries()].sort((a, b) => b[1].self - a[1].self);
-console.log(`${values.model}: ${n} samples in ${wall.toFixed(0)} ms (${(n / wall * 1000).toFixed(0)}/s); kernels ${kernelSelf.toFixed(0)} ms, outside kernels ${(wall - kernelSelf).toFixed(0)} ms`);
+console.log(`${values.model}: ${n} samples in ${wall.toFixed(0)} ms (${(n / wall * 1000).toFixed(0)}/s; CPU ${cpu.toFixed(0)} ms, ${(n / cpu * 1000).toFixed(0)}/s); kernels ${kernelSelf.toFixed(0)} ms, outside kernels ${(wall - kernelSelf).toFixed(0)} ms`);
 for (const [name, s] of rows) {
   console.log(`${name.padEnd(values.shapes ? 64 : 28)} calls ${String(s.calls).padStart(6)}  self ${s.self.toFixed(1).padStart(8)} ms ${(100 * s.self / wall).toFixed(1).padStart(5)} %  total ${s.total.toFixed(1).padStart(8)} ms`);
 }

@@ -242,3 +242,24 @@ test('Sum over leading axes (bias gradients) and other axes matches cpu', async 
     assert.ok(relativeError(actual[i]!.values, e.values) <= 1e-5, `sum case ${i}`);
   });
 });
+
+test('Add with a bias operand (either side) and other broadcasts matches cpu', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomUniform([2, 3, 4, 7], -1, 1, 'float32', 80);
+      const bias = tf.randomUniform([7], -1, 1, 'float32', 81);
+      return [
+        tf.add(x, bias), tf.add(bias, x), tf.add(x, bias.reshape([1, 1, 1, 7])), tf.add(bias.reshape([1, 1, 7]), tf.randomUniform([7], -1, 1, 'float32', 82)),
+        tf.add(x, tf.randomUniform([3, 1, 7], -1, 1, 'float32', 83)), tf.add(x, 2), tf.add(tf.ones([4, 3], 'int32'), tf.tensor1d([1, 2, 3], 'int32')),
+      ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
+    });
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  expected.forEach((e, i) => {
+    assert.deepEqual(actual[i]!.shape, e.shape, `add case ${i}`);
+    assert.equal(actual[i]!.dtype, e.dtype);
+    assert.ok(relativeError(actual[i]!.values, e.values) <= 1e-6, `add case ${i}`);
+  });
+});

@@ -15,6 +15,8 @@ export interface NativeKernels {
   sum_rows(x: number, out: number, rows: number, cols: number): void;
   im2col_t(x: number, cols: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number): void;
+  gather_rows(src: number, idx: number, dst: number, n: number, rowBytes: number): void;
+  add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

@@ -1,7 +1,8 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
- * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2, Slice, Sum).
- * Call after importing the wasm backend and before `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
+ * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
+ * Slice, Sum, Add). Call after importing the wasm backend and before `tf.setBackend('wasm')`, so
+ * that the kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
@@ -11,6 +12,7 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { rowGather } from './gather.js';
 import { inPlaceSlice } from './slice.js';
 import { leadingAxesSum } from './sum.js';
+import { biasAdd } from './bias-add.js';
 import { registerBroadcastBatchNormGradient } from '../gradients.js';
 
 let registered = false;
@@ -25,13 +27,13 @@ function replaceKernel(config: tf.KernelConfig): void {
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  const stockGather = tf.getKernel('GatherV2', 'wasm');
-  const stockSlice = tf.getKernel('Slice', 'wasm');
-  const stockSum = tf.getKernel('Sum', 'wasm');
-  if (stockMatMul === undefined || stockGather === undefined || stockSlice === undefined || stockSum === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
+  const stock = (name: string) => {
+    const config = tf.getKernel(name, 'wasm');
+    if (config === undefined) throw new Error('tfjs-backend-wasm must be imported before registering training kernels');
+    return config;
+  };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
-    transposeFreeBatchMatMul(stockMatMul), rowGather(stockGather), inPlaceSlice(stockSlice), leadingAxesSum(stockSum)]) {
+    transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

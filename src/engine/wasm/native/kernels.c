@@ -143,6 +143,10 @@ void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int 
               int sh, int sw, int top, int left) {
   for (int fi = 0; fi < kh; fi++) {
     for (int fj = 0; fj < kw; fj++) {
+      /* Output columns q with 0 <= q*sw + fj - left < w; the rest read padding. */
+      int q0 = 0, q1 = ow;
+      while (q0 < ow && q0 * sw + fj - left < 0) q0++;
+      while (q1 > q0 && (q1 - 1) * sw + fj - left >= w) q1--;
       for (int c = 0; c < ci; c++) {
         for (int b = 0; b < batch; b++) {
           const float *xb = x + (long)b * h * w * ci + c;
@@ -153,13 +157,30 @@ void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int 
               continue;
             }
             const float *xr = xb + (long)i * w * ci;
-            for (int q = 0; q < ow; q++) {
-              const int j = q * sw + fj - left;
-              cols[q] = j >= 0 && j < w ? xr[(long)j * ci] : 0.0f;
-            }
+            __builtin_memset(cols, 0, (unsigned long)q0 * sizeof(float));
+            if (ci == 1 && sw == 1) __builtin_memcpy(cols + q0, xr + q0 + fj - left, (unsigned long)(q1 - q0) * sizeof(float));
+            else for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
+            __builtin_memset(cols + q1, 0, (unsigned long)(ow - q1) * sizeof(float));
           }
         }
       }
     }
+  }
+}
+
+/* dst row i = src row idx[i], rows of `row_bytes`; the caller has checked the indices. */
+EXPORT(gather_rows)
+void gather_rows(const char *src, const int *idx, char *dst, int n, int row_bytes) {
+  for (int i = 0; i < n; i++, dst += row_bytes) __builtin_memcpy(dst, src + (long)idx[i] * row_bytes, (unsigned long)row_bytes);
+}
+
+/* out[i, j] = x[i, j] + bias[j] for x [rows, cols]: a layer's bias add (the stock broadcasting Add is slow). */
+EXPORT(add_bias)
+void add_bias(const float *x, const float *bias, float *out, int rows, int cols) {
+  const int c4 = cols & ~3;
+  for (int i = 0; i < rows; i++, x += cols, out += cols) {
+    int j = 0;
+    for (; j < c4; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(x + j), wasm_v128_load(bias + j)));
+    for (; j < cols; j++) out[j] = x[j] + bias[j];
   }
 }

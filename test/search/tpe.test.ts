@@ -5,6 +5,8 @@ import { Prng } from '../../src/search/prng.js';
 import { logPdfMixture, sampleMixture } from '../../src/search/tpe/distributions.js';
 import { fitParzenEstimator } from '../../src/search/tpe/parzen-estimator.js';
 import { defaultGamma, defaultWeights } from '../../src/search/tpe/sampler.js';
+import { TrialSplitter } from '../../src/search/tpe/split.js';
+import type { TrialRecord, TrialState } from '../../src/search/trials.js';
 import { createTuner } from '../../src/search/tuner.js';
 
 const unit: NumericDistribution = { kind: 'numeric', low: 0, high: 1, log: false, step: null, normal: null };
@@ -75,4 +77,25 @@ test('TPE beats random search on a 1-D quadratic (30 trials, 10 seeds)', () => {
   const random = median(seeds.map((s) => bestOf('random', s)));
   assert.ok(tpe < random / 5, `tpe ${tpe} vs random ${random}`);
   assert.ok(median(seeds.map((s) => bestOf('tpe', s, true))) < random / 5);
+});
+
+test('the split ranks complete trials first, then pruned ones by depth; running ones go above', () => {
+  const trial = (number: number, state: TrialState, extra: Partial<TrialRecord> = {}): TrialRecord => ({ number, state, params: {}, ...extra });
+  const trials = [
+    trial(0, 'pruned', { intermediate: { step: 2, value: 0.0 } }),
+    trial(1, 'complete', { values: [0.9] }),
+    trial(2, 'pruned', { intermediate: { step: 8, value: 5.0 } }),
+    trial(3, 'pruned'),
+    trial(4, 'complete', { values: [0.3] }),
+    trial(5, 'running'),
+    trial(6, 'pruned', { intermediate: { step: 8, value: NaN } }),
+  ];
+  const splitter = new TrialSplitter(trials, ['minimize']);
+  const all = new Uint8Array(trials.length).fill(1);
+  // Order: 4 (0.3), 1 (0.9), 2 (step 8, 5.0), 6 (step 8, NaN), 0 (step 2), 3 (no report).
+  assert.deepEqual(splitter.split(all, 3), { below: [1, 2, 4], above: [0, 3, 5, 6], belowWeights: null });
+  const withoutTrial4 = Uint8Array.from(all, (v, i) => (i === 4 ? 0 : v));
+  assert.deepEqual(splitter.split(withoutTrial4, 2).below, [1, 2]);
+  const max = new TrialSplitter(trials, ['maximize']);
+  assert.deepEqual(max.split(all, 1).below, [1]);
 });

@@ -62,12 +62,16 @@ export function greedySubset(points: readonly (readonly number[])[], size: numbe
   return chosen;
 }
 
-/** Each point's exclusive hypervolume contribution, scaled so the largest is 1 (all 1 if none). */
+/**
+ * MOTPE's weights of the below kernels: each point's exclusive hypervolume contribution, scaled
+ * so the largest is 1. As Optuna, 1e-12 is added so that a point contributing nothing (a
+ * duplicate) keeps a tiny weight rather than none.
+ */
 export function contributionWeights(points: readonly (readonly number[])[]): number[] {
   if (points.length <= 1) return points.map(() => 1);
   const ref = referencePoint(points);
   const total = hypervolume(points, ref);
-  const contributions = points.map((_, i) => total - hypervolume(points.filter((__, j) => j !== i), ref));
+  const contributions = points.map((_, i) => total - hypervolume(points.filter((__, j) => j !== i), ref) + 1e-12);
   const max = Math.max(...contributions);
-  return max > 0 ? contributions.map((c) => Math.min(1, Math.max(0, c / max))) : points.map(() => 1);
+  return contributions.map((c) => Math.min(1, Math.max(0, c / max)));
 }

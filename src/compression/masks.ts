@@ -20,7 +20,7 @@ interface MasksFile {
 export async function saveMasks(path: string, masks: Readonly<Record<string, tf.Tensor>>): Promise<void> {
   const file: MasksFile = { format: MASKS_FORMAT, version: 1, masks: {} };
   for (const [name, mask] of Object.entries(masks)) {
-    const values = mask.dataSync();
+    const values = await mask.data();
     const bits = new Uint8Array(Math.ceil(values.length / 8));
     values.forEach((v, i) => {
       if (v !== 0) bits[i >> 3] |= 1 << (i & 7);

@@ -122,24 +122,20 @@ export abstract class Pruner extends Compressor {
 export type Granularity = 'element' | 'channel';
 
 /**
- * Keep-flags (1 keep, 0 prune) that prune exactly `k` entries: the lowest scores, ties at the threshold
- * by position. A native numeric sort finds the k-th score; large layers avoid a comparator sort.
+ * Keep-flags (1 keep, 0 prune) that prune exactly `k` entries of `scores`: the lowest, and among the
+ * scores equal to the k-th lowest, the first by position. Computed on the backend, without reading
+ * tensors back (webgpu in Node cannot read synchronously). Counts are float32: exact below 2^24 entries.
  */
-export function keepAllButLowest(scores: ArrayLike<number>, k: number): Float32Array {
-  const keep = new Float32Array(scores.length).fill(1);
-  if (k <= 0) return keep;
-  const threshold = Float64Array.from(scores).sort()[k - 1];
-  let below = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i] < threshold) below++;
-  let tiesToPrune = k - below;
-  for (let i = 0; i < scores.length; i++) {
-    if (scores[i] < threshold) keep[i] = 0;
-    else if (scores[i] === threshold && tiesToPrune > 0) {
-      keep[i] = 0;
-      tiesToPrune--;
-    }
-  }
-  return keep;
+export function keepAllButLowest(scores: tf.Tensor1D, k: number): tf.Tensor1D {
+  return tf.tidy((): tf.Tensor1D => {
+    if (k <= 0) return tf.onesLike(scores);
+    const threshold = tf.neg(tf.topk(tf.neg(scores), k).values.slice([k - 1], [1]));
+    const below = tf.less(scores, threshold);
+    const tied = tf.cast(tf.equal(scores, threshold), 'float32');
+    const tiesToPrune = tf.sub(k, tf.sum(tf.cast(below, 'float32')));
+    const prunedTies = tf.logicalAnd(tf.cast(tied, 'bool'), tf.lessEqual(tf.cumsum(tied), tiesToPrune));
+    return tf.cast(tf.logicalNot(tf.logicalOr(below, prunedTies)), 'float32') as tf.Tensor1D;
+  });
 }
 
 /** Sums `x` over every axis but `axis`: one value per channel. */
@@ -170,9 +166,12 @@ export abstract class MetricPruner extends Pruner {
     return target.config.sparsity;
   }
 
-  /** Step 4: keep-flags per target. Per layer by default; Slim ranks all targets together. */
-  protected selectPruned(metrics: readonly Float32Array[], sparsities: readonly number[]): Float32Array[] {
-    return metrics.map((m, i) => keepAllButLowest(m, Math.floor(m.length * sparsities[i])));
+  /**
+   * Step 4: keep-flags per target from its flattened scores, inside a tidy. Per layer by default;
+   * Slim ranks all targets together.
+   */
+  protected selectPruned(metrics: readonly tf.Tensor1D[], sparsities: readonly number[]): tf.Tensor1D[] {
+    return metrics.map((m, i) => keepAllButLowest(m, Math.floor(m.size * sparsities[i])));
   }
 
   override calcMask(target: PruningTarget, _config: LayerConfig): MaskSet | undefined {
@@ -193,24 +192,21 @@ export abstract class MetricPruner extends Pruner {
         sparsities.push(s);
       }
     }
-    const metrics = due.map((t) => {
-      const metric = tf.tidy(() => this.calculateMetric(this.collectData(t), t));
-      const values = Float32Array.from(metric.dataSync());
-      metric.dispose();
-      return values;
+    const masks = new Map<PruningTarget, MaskSet>();
+    tf.tidy(() => {
+      const metrics = due.map((t) => tf.reshape(this.calculateMetric(this.collectData(t), t), [-1]) as tf.Tensor1D);
+      const keeps = this.selectPruned(metrics, sparsities);
+      due.forEach((t, i) => masks.set(t, this.masksFromKeep(t, keeps[i])));
     });
-    const keeps = this.selectPruned(metrics, sparsities);
-    return new Map(due.map((t, i) => [t, this.masksFromKeep(t, keeps[i])]));
+    return masks;
   }
 
-  private masksFromKeep(target: PruningTarget, keep: Float32Array): MaskSet {
+  /** Masks from keep-flags, kept out of the caller's tidy (the caller disposes them). */
+  private masksFromKeep(target: PruningTarget, keep: tf.Tensor1D): MaskSet {
     const shape = target.weight.shape;
-    if (this.granularity === 'element') return { weight: tf.tensor(keep, shape, 'float32') };
+    if (this.granularity === 'element') return { weight: tf.keep(tf.reshape(keep, shape)) };
     const axis = target.channelAxis!;
     const broadcastShape = shape.map((d, i) => (i === axis ? d : 1));
-    return tf.tidy(() => {
-      const channels = tf.tensor1d(keep, 'float32');
-      return { weight: tf.broadcastTo(channels.reshape(broadcastShape), shape), bias: channels.clone() };
-    });
+    return { weight: tf.keep(tf.broadcastTo(keep.reshape(broadcastShape), shape)), bias: tf.keep(keep.clone()) };
   }
 }

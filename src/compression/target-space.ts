@@ -72,7 +72,7 @@ export class PruningTarget {
     return axis === undefined ? undefined : axis < 0 ? this.weight.rank + axis : axis;
   }
 
-  /** Fraction of the weight's entries that the mask removes. */
+  /** Fraction of the weight's entries that the mask removes. Reads synchronously (cpu, wasm, tensorflow). */
   get sparsity(): number {
     const mask = this.mask.dataSync();
     return mask.filter((m) => m === 0).length / mask.length;
@@ -84,16 +84,22 @@ export class PruningTarget {
     return mask;
   }
 
-  /** Writes new masks (the variables share their data; the caller still owns and disposes `masks`) and zeroes the weights they remove. */
+  /** Copies new masks into the mask variables (the caller still owns `masks`) and zeroes the weights they remove. */
   setMasks(masks: MaskSet): void {
     checkShape(this.name, masks.weight, this.wrapper.innerWeight(this.weightName).shape as number[]);
-    this.maskVariable(this.weightName).write(masks.weight);
     const biasName = this.biasName;
     if (masks.bias !== undefined && biasName !== undefined) {
       checkShape(`${this.layerName}/${biasName}`, masks.bias, this.wrapper.innerWeight(biasName).shape as number[]);
-      this.maskVariable(biasName).write(masks.bias);
+      this.writeMask(biasName, masks.bias);
     }
+    this.writeMask(this.weightName, masks.weight);
     this.project();
+  }
+
+  private writeMask(name: string, mask: tf.Tensor): void {
+    // A float32 buffer of its own: a cast from bool may share the bool's bytes (cpu backend), which
+    // model.save() would then write as one byte per entry, corrupting the weights file.
+    tf.tidy(() => void this.maskVariable(name).write(tf.mul(mask, 1)));
   }
 
   /**

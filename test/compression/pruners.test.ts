@@ -36,11 +36,11 @@ function pointwiseConv(inChannels: number, filters: number[][], bias = [0.1, 0.2
 }
 
 test('keepAllButLowest prunes exactly k: the lowest scores, ties at the threshold by position', () => {
-  const scores = [3, 1, 2, 1, 1, 5];
-  assert.deepEqual(Array.from(keepAllButLowest(scores, 0)), [1, 1, 1, 1, 1, 1]);
-  assert.deepEqual(Array.from(keepAllButLowest(scores, 2)), [1, 0, 1, 0, 1, 1]);
-  assert.deepEqual(Array.from(keepAllButLowest(scores, 4)), [1, 0, 0, 0, 0, 1]);
-  assert.deepEqual(Array.from(keepAllButLowest(scores, 6)), [0, 0, 0, 0, 0, 0]);
+  const scores = tf.tensor1d([3, 1, 2, 1, 1, 5]);
+  assert.deepEqual(values(keepAllButLowest(scores, 0)), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(values(keepAllButLowest(scores, 2)), [1, 0, 1, 0, 1, 1]);
+  assert.deepEqual(values(keepAllButLowest(scores, 4)), [1, 0, 0, 0, 0, 1]);
+  assert.deepEqual(values(keepAllButLowest(scores, 6)), [0, 0, 0, 0, 0, 0]);
 });
 
 test('Level prunes the ⌊n·s⌋ smallest |w|, and exactly that many on ties', () => {
@@ -77,19 +77,19 @@ test('L2Filter prunes the filters with the smallest ‖w‖₂', () => {
   assert.deepEqual(biasMaskOf(half), [0, 0, 1, 1]);
 });
 
-// Points (0,0), (1,0), (0,1), (5,5): d = 1+1+√50 = 9.071, 1+√2+√41 = 8.817 (twice), √50+2√41 = 19.877.
-const fpgmFilters = [[0, 0], [1, 0], [0, 1], [5, 5]];
+// Points (0,0), (1,0), (0,2), (5,5): d = 1+2+√50 = 10.071, 1+√5+√41 = 9.639, 2+√5+√34 = 10.067, √50+√41+√34 = 19.305.
+const fpgmFilters = [[0, 0], [1, 0], [0, 2], [5, 5]];
 
-test('FPGM scores Σ_g ‖W_f − W_g‖ and prunes the smallest, exact on ties', () => {
-  const sums = Array.from(distanceSums(Float32Array.from(fpgmFilters.flat()), 4));
-  const expected = [2 + Math.sqrt(50), 1 + Math.SQRT2 + Math.sqrt(41), 1 + Math.SQRT2 + Math.sqrt(41), Math.sqrt(50) + 2 * Math.sqrt(41)];
-  sums.forEach((s, i) => assert.ok(Math.abs(s - expected[i]) < 1e-6, `d(${i}) = ${s}, expected ${expected[i]}`));
+test('FPGM scores Σ_g ‖W_f − W_g‖ and prunes the smallest sums', () => {
+  const sums = values(distanceSums(tf.tensor2d(fpgmFilters)));
+  const expected = [3 + Math.sqrt(50), 1 + Math.sqrt(5) + Math.sqrt(41), 2 + Math.sqrt(5) + Math.sqrt(34), Math.sqrt(50) + Math.sqrt(41) + Math.sqrt(34)];
+  sums.forEach((s, i) => assert.ok(Math.abs(s - expected[i]) < 1e-5, `d(${i}) = ${s}, expected ${expected[i]}`));
   const one = new FPGMPruner(pointwiseConv(2, fpgmFilters), [{ opTypes: ['Conv2D'], sparsity: 0.25 }]);
   one.compress();
-  assert.deepEqual(biasMaskOf(one), [1, 0, 1, 1]); // f1 and f2 tie; exactly one goes
+  assert.deepEqual(biasMaskOf(one), [1, 0, 1, 1]);
   const two = new FPGMPruner(pointwiseConv(2, fpgmFilters), [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   two.compress();
-  assert.deepEqual(biasMaskOf(two), [1, 0, 0, 1]);
+  assert.deepEqual(biasMaskOf(two), [1, 0, 0, 1]); // f2 (10.067) goes before f0 (10.071)
 });
 
 // Input x = [1, −1, 2, 0] at the 4 positions; filter weights [1, −1, 0.5, 2], zero bias. After relu:

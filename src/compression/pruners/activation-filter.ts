@@ -22,7 +22,8 @@ export function activationSpec(algorithm: string): ConfigSpec {
 }
 
 interface Statistics {
-  sums: Float64Array;
+  /** Per channel, kept on the backend: no read-back in the forward pass. */
+  sums: tf.Tensor1D;
   /** Output entries seen per channel (batch × spatial positions). */
   count: number;
   batches: number;
@@ -52,12 +53,13 @@ export abstract class ActivationFilterPruner extends MetricPruner {
   protected override initialMasks(): void {
     for (const target of this.targets) {
       const channels = target.weight.shape[target.channelAxis!];
-      const stats: Statistics = { sums: new Float64Array(channels), count: 0, batches: 0 };
+      const stats: Statistics = { sums: tf.zeros([channels]), count: 0, batches: 0 };
       this.#stats.set(target, stats);
       target.wrapper.outputHook = (output) => {
         if (stats.batches < this.#batchesNeeded) {
-          const sums = tf.tidy(() => perChannel(this.statistic(this.#activation(output)), output.rank - 1).dataSync());
-          sums.forEach((v, c) => (stats.sums[c] += v));
+          const sums = tf.keep(tf.add(stats.sums, perChannel(this.statistic(this.#activation(output)), output.rank - 1)) as tf.Tensor1D);
+          stats.sums.dispose();
+          stats.sums = sums;
           stats.count += output.size / channels;
           stats.batches++;
         }
@@ -74,7 +76,7 @@ export abstract class ActivationFilterPruner extends MetricPruner {
   /** The per-channel mean of the statistic. */
   protected override collectData(target: PruningTarget): tf.Tensor {
     const { sums, count } = this.#stats.get(target)!;
-    return tf.tensor1d(Float32Array.from(sums, (s) => s / count));
+    return tf.div(sums, count);
   }
 
   protected override onStep(): void {
@@ -88,6 +90,7 @@ export abstract class ActivationFilterPruner extends MetricPruner {
 
   override dispose(): void {
     for (const target of this.targets) target.wrapper.outputHook = undefined;
+    for (const { sums } of this.#stats.values()) sums.dispose();
     this.#stats.clear();
   }
 }

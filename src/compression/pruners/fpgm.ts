@@ -9,23 +9,14 @@ import { MetricPruner } from '../pruner.js';
 import type { PruningTarget } from '../target-space.js';
 import { filterSpec } from './norm-filter.js';
 
-/** d(f) for every row f of a [filters, n] matrix, in float64 so equal filters score exactly alike. */
-export function distanceSums(rows: Float32Array, filters: number): Float64Array {
-  const n = rows.length / filters;
-  const sums = new Float64Array(filters);
-  for (let f = 0; f < filters; f++) {
-    for (let g = f + 1; g < filters; g++) {
-      let d2 = 0;
-      for (let j = 0; j < n; j++) {
-        const d = rows[f * n + j] - rows[g * n + j];
-        d2 += d * d;
-      }
-      const d = Math.sqrt(d2);
-      sums[f] += d;
-      sums[g] += d;
-    }
-  }
-  return sums;
+/** d(f) = Σ_g ‖W_f − W_g‖₂ for every row f of a [filters, n] matrix, one row at a time (memory F·n). */
+export function distanceSums(rows: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const sums = Array.from({ length: rows.shape[0] }, (_, f) =>
+      tf.sum(tf.sqrt(tf.sum(tf.square(tf.sub(rows, tf.gather(rows, [f]))), 1))),
+    );
+    return tf.stack(sums) as tf.Tensor1D;
+  });
 }
 
 export class FPGMPruner extends MetricPruner {
@@ -40,8 +31,7 @@ export class FPGMPruner extends MetricPruner {
     const filters = data.shape[axis];
     // One row per filter: move the filter axis first, then flatten the rest.
     const order = [axis, ...data.shape.map((_, i) => i).filter((i) => i !== axis)];
-    const rows = tf.transpose(data, order).reshape([filters, -1]).dataSync() as Float32Array;
-    return tf.tensor1d(Float32Array.from(distanceSums(rows, filters)));
+    return distanceSums(tf.transpose(data, order).reshape([filters, -1]));
   }
 
   protected override onEpoch(): void {

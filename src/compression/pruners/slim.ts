@@ -50,16 +50,10 @@ export class SlimPruner extends MetricPruner {
   }
 
   /** One ranking over the channels of every target. */
-  protected override selectPruned(metrics: readonly Float32Array[], sparsities: readonly number[]): Float32Array[] {
-    const all = new Float32Array(metrics.reduce((n, m) => n + m.length, 0));
-    let offset = 0;
-    for (const m of metrics) {
-      all.set(m, offset);
-      offset += m.length;
-    }
-    const keep = keepAllButLowest(all, Math.floor(all.length * (sparsities[0] ?? 0)));
-    offset = 0;
-    return metrics.map((m) => keep.slice(offset, (offset += m.length)));
+  protected override selectPruned(metrics: readonly tf.Tensor1D[], sparsities: readonly number[]): tf.Tensor1D[] {
+    const all = tf.concat(metrics as tf.Tensor1D[]);
+    const keep = keepAllButLowest(all, Math.floor(all.size * (sparsities[0] ?? 0)));
+    return tf.split(keep, metrics.map((m) => m.size));
   }
 
   protected override initialMasks(): void {

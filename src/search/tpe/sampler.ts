@@ -104,7 +104,10 @@ export class TpeSampler implements Sampler {
   /** Joint TPE over the parameters every scored trial has (Optuna's IntersectionSearchSpace). */
   #sampleJoint(ctx: SampleContext, observed: Observed): Map<string, number> {
     const scored = [...observed.trials.keys()].filter((i) => isScored(observed.trials[i]!, ctx.directions.length));
-    const specs = ctx.space.params.filter((spec) => scored.every((i) => !Number.isNaN(observed.values.get(spec.name)![i]!)));
+    const specs = ctx.space.params.filter((spec) => {
+      const column = observed.values.get(spec.name)!;
+      return scored.every((i) => !Number.isNaN(column[i]!));
+    });
     return specs.length === 0 ? new Map() : this.#sampleTpe(ctx, specs, observed, true);
   }
 
@@ -112,7 +115,8 @@ export class TpeSampler implements Sampler {
   #sampleTpe(ctx: SampleContext, specs: readonly ParamSpec[], observed: Observed, joint: boolean): Map<string, number> {
     const o = this.#options;
     const columns = specs.map((spec) => observed.values.get(spec.name)!);
-    const included = Uint8Array.from(observed.trials, (_, i) => Number(columns.every((c) => !Number.isNaN(c[i]!))));
+    const included = new Uint8Array(observed.trials.length).fill(1);
+    for (const c of columns) c.forEach((v, i) => { if (Number.isNaN(v)) included[i] = 0; });
     const n = observed.trials.filter((t, i) => included[i] && isScored(t, ctx.directions.length)).length;
     if (n < o.nStartupTrials) return new Map(specs.map((s) => [s.name, sampleFromPrior(s.distribution, ctx.rng)]));
     const split = observed.splitter.split(included, o.gamma(n));

@@ -85,15 +85,17 @@ function log1mexp(x: number): number {
 /** log(Φ(b) − Φ(a)) for a ≤ b. */
 export function logGaussMass(a: number, b: number): number {
   if (!(a < b)) return -Infinity;
-  if (a >= 0) {
-    const hi = logNdtr(-a);
-    return hi + log1mexp(logNdtr(-b) - hi);
-  }
-  if (b <= 0) {
-    const hi = logNdtr(b);
-    return hi + log1mexp(logNdtr(a) - hi);
-  }
+  if (a >= 0) return logTailMass(a, b);
+  if (b <= 0) return logTailMass(-b, -a);
   return Math.log1p(-Math.exp(logNdtr(a)) - Math.exp(logNdtr(-b)));
+}
+
+/** log(Φ(−a) − Φ(−b)) for 0 ≤ a < b: the upper tail between a and b. */
+function logTailMass(a: number, b: number): number {
+  const hi = logNdtr(-a);
+  // Φ(−b)/Φ(−a) < exp(−(b − a)·a); below e^−40 it cannot change a double, so skip computing it.
+  if ((b - a) * a > 40) return hi;
+  return hi + log1mexp(logNdtr(-b) - hi);
 }
 
 /**

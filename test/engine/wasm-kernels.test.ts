@@ -167,6 +167,9 @@ test('MaxPoolGrad matches cpu, ties included (the first maximum in the window ta
     { x: [1, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: 'same' },
     { x: [3, 6, 5, 2], size: [3, 2], strides: [1, 2], pad: 'valid' },
     { x: [2, 5, 5, 5], size: [2, 3], strides: [1, 1], pad: 'same' },
+    // Tiling windows, channels a multiple of 4 (the native fast path); an uncovered last row and column.
+    { x: [2, 9, 7, 8], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [1, 6, 6, 4], size: [3, 3], strides: [3, 3], pad: 'valid' },
   ];
   for (const [i, c] of configs.entries()) {
     // Values on a coarse grid so that windows often hold several equal maxima.
@@ -181,6 +184,21 @@ test('MaxPoolGrad matches cpu, ties included (the first maximum in the window ta
     };
     const expected = await run('cpu');
     assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `maxPool ${JSON.stringify(c)}`);
+  }
+  // Windows of -inf alone get no gradient on cpu; both paths must agree.
+  for (const c of [4, 3]) {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        // The top-left window is all -inf; elsewhere -inf and finite values mix.
+        const x = tf.tensor4d(Array.from({ length: 16 * c }, (_, i) => {
+          const r = Math.floor(i / (4 * c)), q = Math.floor(i / c) % 4;
+          return (r < 2 && q < 2) || i % 3 === 0 ? -Infinity : i;
+        }), [1, 4, 4, c]);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x).dataSync() as Float32Array;
+      });
+    };
+    assert.deepEqual(await run('wasm'), await run('cpu'), `-inf windows, c=${c}`);
   }
 });
 

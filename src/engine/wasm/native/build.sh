@@ -6,7 +6,7 @@ set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$(mktemp)}"
 clang --target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -ffreestanding \
-  -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$out" "$here/kernels.c"
+  -fno-builtin -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$out" "$here/kernels.c"
 # The module shares tfjs's heap: it must not use the shadow stack (whose default place is tfjs memory).
 if llvm-objdump-14 -d "$out" | grep -q 'global\.set'; then
   echo "kernels.wasm writes a global (the shadow stack pointer): keep locals out of memory" >&2

@@ -12,9 +12,58 @@
  * MaxPoolGrad: dy goes to the first maximum of each window in row-major order (the cpu backend's
  * rule). One pass over the windows, four channels at a time.
  */
+/*
+ * The common case: windows tile the input (stride = window, no padding) and c % 4 == 0. Each input
+ * pixel lies in one window, so dx is written once, with no zero-fill and no scatter: the first
+ * position equal to the window's maximum takes dy. A window of -inf or NaN alone gets no gradient,
+ * as on cpu, whose maximum starts at -inf and is replaced only by a greater value.
+ */
+static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int batch, int h, int w, int c, int oh,
+                                int ow, int fh, int fw) {
+  const v128_t none = wasm_f32x4_splat(-__builtin_inff());
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int b = 0; b < batch; b++) {
+    const float *xb = x + (long)b * h * w * c;
+    float *dxb = dx + (long)b * h * w * c;
+    for (int r = 0; r < oh; r++) {
+      for (int q = 0; q < ow; q++, dy += c) {
+        const long corner = ((long)r * fh * w + (long)q * fw) * c;
+        for (int k = 0; k < c; k += 4) {
+          v128_t best = none;
+          for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++) {
+              const v128_t v = wasm_v128_load(xb + corner + ((long)i * w + j) * c + k);
+              best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+            }
+          const v128_t g = wasm_v128_load(dy + k);
+          v128_t open = wasm_f32x4_gt(best, none); /* lanes whose gradient is still to place */
+          for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++) {
+              const long p = corner + ((long)i * w + j) * c + k;
+              const v128_t hit = wasm_v128_and(open, wasm_f32x4_eq(wasm_v128_load(xb + p), best));
+              wasm_v128_store(dxb + p, wasm_v128_bitselect(g, zero, hit));
+              open = wasm_v128_andnot(open, hit);
+            }
+        }
+      }
+      /* Columns right of the last window (w not a multiple of fw) get no gradient. */
+      for (int i = 0; i < fh; i++) {
+        const long start = (((long)r * fh + i) * w + (long)ow * fw) * c;
+        for (long p = start; p < start + (long)(w - ow * fw) * c; p++) dxb[p] = 0;
+      }
+    }
+    /* Rows below the last window likewise. */
+    for (long p = (long)oh * fh * w * c; p < (long)h * w * c; p++) dxb[p] = 0;
+  }
+}
+
 EXPORT(max_pool_grad)
 void max_pool_grad(const float *x, const float *dy, float *dx, int batch, int h, int w, int c, int oh, int ow,
                    int fh, int fw, int sh, int sw, int top, int left) {
+  if (sh == fh && sw == fw && top == 0 && left == 0 && c % 4 == 0 && oh * fh <= h && ow * fw <= w) {
+    max_pool_grad_tiled(x, dy, dx, batch, h, w, c, oh, ow, fh, fw);
+    return;
+  }
   __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
   const int c4 = c & ~3;
   for (int b = 0; b < batch; b++) {
@@ -153,14 +202,14 @@ void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int 
           for (int r = 0; r < oh; r++, cols += ow) {
             const int i = r * sh + fi - top;
             if (i < 0 || i >= h) {
-              __builtin_memset(cols, 0, (unsigned long)ow * sizeof(float));
+              for (int q = 0; q < ow; q++) cols[q] = 0;
               continue;
             }
+            /* Plain loops: rows are short, and memory.copy/fill calls cost more than they move. */
             const float *xr = xb + (long)i * w * ci;
-            __builtin_memset(cols, 0, (unsigned long)q0 * sizeof(float));
-            if (ci == 1 && sw == 1) __builtin_memcpy(cols + q0, xr + q0 + fj - left, (unsigned long)(q1 - q0) * sizeof(float));
-            else for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
-            __builtin_memset(cols + q1, 0, (unsigned long)(ow - q1) * sizeof(float));
+            for (int q = 0; q < q0; q++) cols[q] = 0;
+            for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
+            for (int q = q1; q < ow; q++) cols[q] = 0;
           }
         }
       }

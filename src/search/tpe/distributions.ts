@@ -144,10 +144,22 @@ function binMasses(dim: NumericKernels, x: number): Float64Array {
   return out;
 }
 
-/** Each kernel's log mass over the bin of grid value x, exact in the far tails too. */
+/**
+ * Each kernel's log mass over the bin of grid value x (joint mode needs logs even far out).
+ * A narrow bin ≥ 9σ from a kernel uses the midpoint rule, φ(mid)·(b − a): its relative error
+ * (b − a)²·mid²/24 stays under 1e-3 there, on a term below e^−40, at a fraction of the cost.
+ */
 function binLogMasses(dim: NumericKernels, x: number): Float64Array {
   const [lo, hi] = binOf(dim, x);
-  return dim.mus.map((mu, k) => logGaussMass((lo - mu) / dim.sigmas[k]!, (hi - mu) / dim.sigmas[k]!));
+  const out = new Float64Array(dim.mus.length);
+  for (let k = 0; k < out.length; k++) {
+    const a = (lo - dim.mus[k]!) / dim.sigmas[k]!;
+    const b = (hi - dim.mus[k]!) / dim.sigmas[k]!;
+    const far = Math.min(Math.abs(a), Math.abs(b));
+    const narrow = (b - a) * Math.max(Math.abs(a), Math.abs(b)) < 0.15;
+    out[k] = a * b > 0 && far >= 9 && narrow ? logNormalPdf(0.5 * (a + b)) + Math.log(b - a) : logGaussMass(a, b);
+  }
+  return out;
 }
 
 function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number): void {

@@ -81,7 +81,7 @@ Options:
   --seed N           seed of the base model, the tuner and fine-tuning (default 0)
   --epochs N         fine-tuning epochs per trial (default 1)
   --db FILE          the workspace database (default ./${DEFAULT_DB}); exported models go beside it
-  --backend NAME     auto | wasm | tensorflow | cpu
+  --backend NAME     auto | wasm | webgpu | tensorflow | cpu
   --name NAME        the experiment's name (default: the file name and the time)
   --no-tui           plain log lines instead of the live view
   --json             NDJSON events on stdout, then a JSON summary

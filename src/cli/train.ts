@@ -36,7 +36,7 @@ Options:
   --seed N          seed of the initial weights and the shuffles (default 0)
   --batch-size N    batch size (default 64)
   --lr X            Adam learning rate (default 0.001)
-  --backend NAME    auto | wasm | tensorflow | cpu (default: $SQUISH_BACKEND or auto)
+  --backend NAME    auto | wasm | webgpu | tensorflow | cpu (default: $SQUISH_BACKEND or auto)
   --out DIR         where to save the model (default ./squish-models/<trial>)
   --json            print the result as JSON on stdout
   -h, --help        show this help`,

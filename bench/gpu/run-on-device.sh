@@ -50,19 +50,20 @@ if [[ ! -f dist/bench/engine.js || ! -f node_modules/webgpu/package.json ]]; the
 fi
 ls -d dist/bench node_modules/webgpu/dist/linux-x64 2>&1
 
-step "Vulkan loader"
-if ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
-  ldconfig -p | grep 'libvulkan.so.1 '
-else
-  deb=$(ls "$DEV"/libvulkan1_*.deb 2>/dev/null | head -1)
-  if [[ -n $deb ]]; then
-    # Unpacked beside the repo, not into /, and found through LD_LIBRARY_PATH like dawn.node's dlopen does.
-    rm -rf "$DEV/vulkan" && dpkg-deb -x "$deb" "$DEV/vulkan" || echo "dpkg-deb could not unpack $deb"
-    export LD_LIBRARY_PATH=$DEV/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    ls "$DEV"/vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1*
-  else
-    echo "no libvulkan.so.1 and no .device/libvulkan1_*.deb: run bench/gpu/pack.sh and carry .device"
-  fi
+step "Vulkan loader and GL dispatch (glvnd) libraries"
+# NVIDIA's Vulkan driver also needs glvnd's libEGL/libGLX/libGLdispatch, which GPU images without
+# graphics packages lack. pack.sh carries Debian's; they are unpacked beside the repo, not into /, and
+# found through LD_LIBRARY_PATH like dawn.node's dlopen.
+missing=
+for lib in libvulkan.so.1 libGLdispatch.so.0 libEGL.so.1 libGLX.so.0; do
+  ldconfig -p 2>/dev/null | grep -q "$lib " || missing+=" $lib"
+done
+echo "missing:${missing:- none}"
+if [[ -n $missing ]]; then
+  rm -rf "$DEV/sys"
+  for deb in "$DEV"/*.deb; do [[ -f $deb ]] && { dpkg-deb -x "$deb" "$DEV/sys" || echo "dpkg-deb could not unpack $deb"; }; done
+  export LD_LIBRARY_PATH=$DEV/sys/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  ls "$DEV/sys/usr/lib/x86_64-linux-gnu" 2>&1 | tr '\n' ' '; echo
 fi
 
 step "NVIDIA Vulkan driver (ICD)"
@@ -93,6 +94,12 @@ if [[ -z $ICD && -n $ICD_LIB ]]; then
   printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$ICD_LIB" > "$ICD"
   echo "no nvidia_icd.json found; wrote one"
 fi
+# glvnd finds NVIDIA's EGL through a vendor manifest; the driver's own folder is not searched by default.
+for f in /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json /usr/share/glvnd/egl_vendor.d/10_nvidia.json; do
+  [[ -f $f ]] && { export __EGL_VENDOR_LIBRARY_FILENAMES=$f; echo "EGL vendor: $f"; break; }
+done
+ls /dev/nvidia* 2>&1 | tr '\n' ' '; echo
+[[ -n $ICD_LIB ]] && ls "$(dirname "$ICD_LIB")" | grep -E 'GLX|EGL|GLdispatch|glcore|glvkspirv|gpucomp|tls' | tr '\n' ' '; echo
 if [[ -n $ICD ]]; then
   echo "$ICD:"; cat "$ICD"; echo
   # Only NVIDIA's driver: no chance of Dawn taking a software (Mesa) adapter instead.
@@ -107,12 +114,17 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)} SQUISH_CACHE_DIR=${SQUIS
 
 step "WebGPU adapter (Dawn)"
 WEBGPU=no
-if [[ -n $NODE ]]; then
-  if timeout 30 "$NODE" dist/bench/gpu/adapter.js > "$OUT/adapter.json"; then WEBGPU=yes; fi
-  cat "$OUT/adapter.json"
-  if [[ $WEBGPU == no ]]; then
-    echo "-- again with the Vulkan loader's driver log:"
-    VK_LOADER_DEBUG=error,warn,driver timeout 30 "$NODE" dist/bench/gpu/adapter.js 2>&1 >/dev/null | grep -v '^$' | head -40
+adapter() { [[ -n $NODE ]] && timeout 30 "$NODE" dist/bench/gpu/adapter.js > "$OUT/adapter.json" && WEBGPU=yes; cat "$OUT/adapter.json"; }
+adapter
+if [[ $WEBGPU == no && -n $NODE ]]; then
+  echo "-- again with the Vulkan loader's driver log:"
+  VK_LOADER_DEBUG=error,warn,driver timeout 30 "$NODE" dist/bench/gpu/adapter.js 2>&1 >/dev/null | grep -v '^$' | sort -u | head -30
+  if [[ ${SQUISH_GPU_INSTALL_SYSTEM:-0} == 1 ]]; then
+    # As a last resort, the way this machine's own notes install them: into /, then ldconfig.
+    echo "-- unpacking .device/*.deb into / (SQUISH_GPU_INSTALL_SYSTEM=1) and trying again:"
+    for deb in "$DEV"/*.deb; do dpkg-deb -x "$deb" /; done
+    ldconfig
+    adapter
   fi
 fi
 

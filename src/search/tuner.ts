@@ -82,12 +82,14 @@ export class Tuner {
     this.space = isSearchSpace(options.space) ? options.space : parseSearchSpace(options.space);
     this.directions = checked.directions ?? ['minimize'];
     this.#seed = checked.seed ?? 0;
+    (options.trials ?? []).forEach((t, i) => {
+      if (t.state === 'complete' && t.values?.length !== this.directions.length) {
+        throw new InputError(`options.trials[${i}].values must have ${this.directions.length} entries (one per direction), but got ${show(t.values)}`);
+      }
+    });
     this.#trials = (options.trials ?? []).map((t) => ({ ...t })).sort((a, b) => a.number - b.number);
     this.#trials.forEach((t, i) => {
       if (i > 0 && t.number === this.#trials[i - 1]!.number) throw new InputError(`options.trials must have unique numbers, but got ${t.number} twice`);
-      if (t.state === 'complete' && t.values?.length !== this.directions.length) {
-        throw new InputError(`options.trials (number ${t.number}).values must have ${this.directions.length} entries, but got ${show(t.values)}`);
-      }
     });
     this.#sampler = createSampler(options.algorithm, this.space, this.directions, this.#seed, options);
   }

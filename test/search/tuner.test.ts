@@ -121,3 +121,14 @@ test('report and options errors name the problem', () => {
     /options\.trials\[0\]\.state must be one of running, complete, pruned, failed, but got "done"/,
   );
 });
+
+test('stored trials are checked: values per direction, unique numbers', () => {
+  const x = { x: { _type: 'uniform', _value: [0, 1] } };
+  assert.throws(
+    () => createTuner({ algorithm: 'tpe', space: x, directions: ['maximize', 'minimize'], trials: [{ number: 0, state: 'complete', params: { x: 0.5 }, values: [1] }] }),
+    /options\.trials\[0\]\.values must have 2 entries \(one per direction\), but got \[1\]$/,
+  );
+  const t = { number: 3, state: 'running' as const, params: { x: 0.5 } };
+  assert.throws(() => createTuner({ algorithm: 'tpe', space: x, trials: [t, t] }), /options\.trials must have unique numbers, but got 3 twice/);
+  assert.equal(createTuner({ algorithm: 'tpe', space: x, trials: [t] }).suggest().number, 4);
+});

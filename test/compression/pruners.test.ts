@@ -140,6 +140,14 @@ test('relu6 clips activations before they are averaged', async () => {
   assert.deepEqual(biasMaskOf(relu6), [0, 1, 1, 0]);
 });
 
+test('pruner options are validated', () => {
+  const { model } = activationModel();
+  assert.throws(() => new ActivationAPoZRankFilterPruner(model, [{ opTypes: 'Conv2D', sparsity: 0.5 }], { statisticsBatchNum: 0 }), /options\.statisticsBatchNum must be an integer ≥ 1, but got 0/);
+  assert.throws(() => new ActivationMeanRankFilterPruner(model, [{ opTypes: 'Conv2D', sparsity: 0.5 }], { activation: 'tanh' as 'relu' }), /options\.activation must be 'relu' or 'relu6', but got "tanh"/);
+  assert.throws(() => new SlimPruner(twoBatchNorms(), [{ opTypes: 'BatchNormalization', sparsity: 0.5 }], { trainingEpochs: 1.5 }), /options\.trainingEpochs must be an integer ≥ 0, but got 1\.5/);
+  assert.throws(() => new SlimPruner(twoBatchNorms(), [{ opTypes: 'BatchNormalization', sparsity: 0.5 }], { scale: -1 }), /options\.scale must be a number ≥ 0, but got -1/);
+});
+
 test('activation pruners wait for statisticsBatchNum batches', () => {
   const { model, x } = activationModel();
   const pruner = new ActivationMeanRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }], { statisticsBatchNum: 2 });

@@ -6,6 +6,7 @@
  * biases, once. Until then the masks stay at ones.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../../errors.js';
 import { defineSpec, type ConfigSpec } from '../config.js';
 import { MetricPruner, perChannel } from '../pruner.js';
 import type { PruningTarget } from '../target-space.js';
@@ -38,8 +39,13 @@ export abstract class ActivationFilterPruner extends MetricPruner {
 
   constructor(model: tf.LayersModel, configList: unknown, spec: ConfigSpec, options: ActivationPrunerOptions) {
     super(model, configList, spec);
-    this.#activation = options.activation === 'relu6' ? tf.relu6 : tf.relu;
-    this.#batchesNeeded = options.statisticsBatchNum ?? 1;
+    const { activation = 'relu', statisticsBatchNum = 1 } = options;
+    if (activation !== 'relu' && activation !== 'relu6') throw new InputError(`options.activation must be 'relu' or 'relu6', but got ${JSON.stringify(activation)}`);
+    if (!Number.isInteger(statisticsBatchNum) || statisticsBatchNum < 1) {
+      throw new InputError(`options.statisticsBatchNum must be an integer ≥ 1, but got ${statisticsBatchNum}`);
+    }
+    this.#activation = activation === 'relu6' ? tf.relu6 : tf.relu;
+    this.#batchesNeeded = statisticsBatchNum;
   }
 
   /** Per output entry, the quantity whose per-channel mean is scored (e.g. `a == 0` for APoZ). */

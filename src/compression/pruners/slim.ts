@@ -7,6 +7,7 @@
  * NNI v1 silently uses only the first dict; here every dict must give the same sparsity.
  */
 import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../../errors.js';
 import { defineSpec, type LayerConfig } from '../config.js';
 import { keepAllButLowest, MetricPruner } from '../pruner.js';
 
@@ -41,8 +42,11 @@ export class SlimPruner extends MetricPruner {
 
   constructor(model: tf.LayersModel, configList: unknown, options: SlimPrunerOptions = {}) {
     super(model, configList, SLIM_SPEC);
-    this.#scale = options.scale ?? 1e-4;
-    this.#trainingEpochs = options.trainingEpochs ?? 0;
+    const { scale = 1e-4, trainingEpochs = 0 } = options;
+    if (!(scale >= 0)) throw new InputError(`options.scale must be a number ≥ 0, but got ${scale}`);
+    if (!Number.isInteger(trainingEpochs) || trainingEpochs < 0) throw new InputError(`options.trainingEpochs must be an integer ≥ 0, but got ${trainingEpochs}`);
+    this.#scale = scale;
+    this.#trainingEpochs = trainingEpochs;
   }
 
   protected calculateMetric(gamma: tf.Tensor): tf.Tensor {

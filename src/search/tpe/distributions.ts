@@ -159,16 +159,17 @@ function binOf(dim: NumericKernels, x: number): [number, number] {
 }
 
 /**
- * Each kernel's mass over the bin of grid value x. Bins beyond 9σ of a kernel count as 0
- * (< 1e-19); in bounded domains the prior kernel's mass of any bin is far larger.
+ * Each kernel's mass over the bin of grid value x. In a bounded domain, bins beyond 9σ of a
+ * kernel count as 0 (< 1e-19): the prior kernel's mass of any bin is far larger.
  */
 function binMasses(dim: NumericKernels, x: number): Float64Array {
   const [lo, hi] = binOf(dim, x);
+  const cutoff = dim.distribution.normal === null ? 9 : Infinity;
   const out = new Float64Array(dim.mus.length);
   for (let k = 0; k < out.length; k++) {
     const a = (lo - dim.mus[k]!) / dim.sigmas[k]!;
     const b = (hi - dim.mus[k]!) / dim.sigmas[k]!;
-    if (a < 9 && b > -9) out[k] = gaussMass(a, b);
+    if (a < cutoff && b > -cutoff) out[k] = gaussMass(a, b);
   }
   return out;
 }

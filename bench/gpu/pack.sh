@@ -5,7 +5,7 @@
 #                             NVIDIA's Vulkan driver needs; unpacked there only if the machine lacks them
 #   .device/app.tar.xz        package.json, dist/ and the node_modules files the bench opens
 # Run here after `npm ci`: bash bench/gpu/pack.sh   (needs the npm registry, apt, strace, xz).
-# The three add up to about 35 MiB: carry .device (a device call takes 64 MiB in all).
+# They add up to about 31 MiB: carry .device (a device call takes 64 MiB in all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE_VERSION=20.20.2

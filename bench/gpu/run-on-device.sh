@@ -114,18 +114,13 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)} SQUISH_CACHE_DIR=${SQUIS
 
 step "WebGPU adapter (Dawn)"
 WEBGPU=no
-adapter() { [[ -n $NODE ]] && timeout 30 "$NODE" dist/bench/gpu/adapter.js > "$OUT/adapter.json" && WEBGPU=yes; cat "$OUT/adapter.json"; }
-adapter
+if [[ -n $NODE ]]; then
+  timeout 30 "$NODE" dist/bench/gpu/adapter.js > "$OUT/adapter.json" && WEBGPU=yes
+  cat "$OUT/adapter.json"
+fi
 if [[ $WEBGPU == no && -n $NODE ]]; then
   echo "-- again with the Vulkan loader's driver log:"
   VK_LOADER_DEBUG=error,warn,driver timeout 30 "$NODE" dist/bench/gpu/adapter.js 2>&1 >/dev/null | grep -v '^$' | sort -u | head -30
-  if [[ ${SQUISH_GPU_INSTALL_SYSTEM:-0} == 1 ]]; then
-    # As a last resort, the way this machine's own notes install them: into /, then ldconfig.
-    echo "-- unpacking .device/*.deb into / (SQUISH_GPU_INSTALL_SYSTEM=1) and trying again:"
-    for deb in "$DEV"/*.deb; do dpkg-deb -x "$deb" /; done
-    ldconfig
-    adapter
-  fi
 fi
 
 step "engine bench on webgpu (3 runs; PyTorch 1 CPU thread beside it)"

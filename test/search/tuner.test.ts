@@ -9,10 +9,11 @@ const space = {
   layers: { _type: 'randint', _value: [1, 9] },
   ls: { _type: 'quniform', _value: [0, 0.3, 0.05] },
   width: { _type: 'qlognormal', _value: [4, 0.5, 8] },
+  shift: { _type: 'normal', _value: [0, 2] },
   bits: { _type: 'choice', _value: [2, 4, 8] },
 };
 const objective = (p: Readonly<Record<string, unknown>>) =>
-  Math.log10(p.lr as number) ** 2 / 10 + ((p.layers as number) - 4) ** 2 / 20 + (p.opt === 'sgd' ? 0.2 : 0) + (p.bits === 4 ? 0 : 0.1);
+  Math.log10(p.lr as number) ** 2 / 10 + ((p.layers as number) - 4) ** 2 / 20 + (p.opt === 'sgd' ? 0.2 : 0) + (p.bits === 4 ? 0 : 0.1) + ((p.shift as number) - 1) ** 2 / 50;
 
 const algorithms: readonly TunerOptions[] = [
   { algorithm: 'tpe', space }, { algorithm: 'tpe', space, tpe: { multivariate: true } },

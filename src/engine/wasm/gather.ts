@@ -25,8 +25,10 @@ export function rowGather(stock: tf.KernelConfig): tf.KernelConfig {
     for (const row of idx) {
       if (!(row >= 0 && row < rows!)) throw new Error(`GatherV2: the index value ${row} is not in [0, ${rows! - 1}]`);
     }
+    const count = idx.length;
+    // makeOutput may grow the wasm heap, which detaches `idx` (its length then reads 0): count first.
     const out = wasm.makeOutput([...indices.shape, ...rest], x.dtype);
-    nativeKernels(wasm).gather_rows(offsetOf(wasm, x), offsetOf(wasm, indices), offsetOf(wasm, out), idx.length, tf.util.sizeFromShape(rest) * bytes);
+    nativeKernels(wasm).gather_rows(offsetOf(wasm, x), offsetOf(wasm, indices), offsetOf(wasm, out), count, tf.util.sizeFromShape(rest) * bytes);
     return out;
   };
   return { ...stock, kernelFunc };

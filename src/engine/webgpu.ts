@@ -64,7 +64,8 @@ const INSTALL_VULKAN = [
   'The webgpu backend drives the GPU through Vulkan (Dawn). It needs:',
   '  - the Vulkan loader libvulkan.so.1:  apt-get install libvulkan1',
   "  - your GPU driver's Vulkan ICD: NVIDIA's driver ships it (libGLX_nvidia.so.0 + /usr/share/vulkan/icd.d/nvidia_icd.json;",
-  '    in Docker use NVIDIA_DRIVER_CAPABILITIES=all); AMD/Intel: apt-get install mesa-vulkan-drivers.',
+  '    in Docker use NVIDIA_DRIVER_CAPABILITIES=all) and needs glvnd: apt-get install libglvnd0 libegl1 libglx0;',
+  '    AMD/Intel: apt-get install mesa-vulkan-drivers.',
   'Check with  vulkaninfo --summary  (apt-get install vulkan-tools). Or use --backend wasm, which works on any machine.',
 ].join('\n');
 
@@ -168,11 +169,13 @@ async function probe(settings: WebGpuSettings, env: NodeJS.ProcessEnv): Promise<
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel } as GPURequestAdapterOptions);
   if (adapter === null) {
     const manifests = vulkanDriverManifests(env);
+    // Seen on an H200 image without graphics packages: NVIDIA's ICD loads, then fails to create an instance.
+    const glvnd = ['libGLdispatch.so.0', 'libEGL.so.1', 'libGLX.so.0'].filter((lib) => libraryProblem(lib) !== undefined);
     return {
       gpu,
       problem: backend !== undefined && GL_BACKENDS.has(backend)
         ? `Dawn found no ${backend} adapter with SQUISH_WEBGPU_OPTS='${settings.dawnOptions.join(' ')}' (EGL_PLATFORM=${env.EGL_PLATFORM ?? 'unset'}; headless machines need surfaceless).`
-        : `Dawn found no usable GPU although Vulkan drivers are installed (${manifests.join(', ')}). The driver may not match the kernel module, or its libraries are missing (NVIDIA: libGLX_nvidia.so.0 or libEGL_nvidia.so.0, libnvidia-glvkspirv.so.<version>). Debug with  VK_LOADER_DEBUG=driver vulkaninfo --summary.\n${INSTALL_VULKAN}`,
+        : `Dawn found no usable GPU although Vulkan drivers are installed (${manifests.join(', ')}).${glvnd.length > 0 ? ` glvnd is missing (${glvnd.join(', ')}): apt-get install libglvnd0 libegl1 libglx0.` : ''} The driver may not match the kernel module, or its libraries are missing (NVIDIA: libGLX_nvidia.so.0 or libEGL_nvidia.so.0, libnvidia-glvkspirv.so.<version>; a driver outside /usr also needs __EGL_VENDOR_LIBRARY_FILENAMES=<driver>/share/glvnd/egl_vendor.d/10_nvidia.json). Debug with  VK_LOADER_DEBUG=driver vulkaninfo --summary.\n${INSTALL_VULKAN}`,
     };
   }
   return { gpu, adapter, summary: summarize(adapter, featureLevel) };

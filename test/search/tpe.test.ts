@@ -4,7 +4,9 @@ import type { NumericDistribution } from '../../src/search/distributions.js';
 import { Prng } from '../../src/search/prng.js';
 import { logPdfMixture, sampleMixture } from '../../src/search/tpe/distributions.js';
 import { fitParzenEstimator } from '../../src/search/tpe/parzen-estimator.js';
-import { defaultGamma, defaultWeights } from '../../src/search/tpe/sampler.js';
+import { readFileSync } from 'node:fs';
+import { parseSearchSpace } from '../../src/search/space.js';
+import { defaultGamma, defaultWeights, jointGroups } from '../../src/search/tpe/sampler.js';
 import { TrialSplitter } from '../../src/search/tpe/split.js';
 import type { TrialRecord, TrialState } from '../../src/search/trials.js';
 import { createTuner } from '../../src/search/tuner.js';
@@ -98,4 +100,42 @@ test('the split ranks complete trials first, then pruned ones by depth; running 
   assert.deepEqual(splitter.split(withoutTrial4, 2).below, [1, 2]);
   const max = new TrialSplitter(trials, ['maximize']);
   assert.deepEqual(max.split(all, 1).below, [1]);
+});
+
+test('multivariate groups: parameters that always occur together are modelled jointly', () => {
+  const space = parseSearchSpace({
+    algo: { _type: 'choice', _value: [{ _name: 'level', a: { _type: 'uniform', _value: [0, 1] }, b: { _type: 'uniform', _value: [0, 1] } }, { _name: 'fpgm', c: { _type: 'uniform', _value: [0, 1] } }] },
+    lr: { _type: 'uniform', _value: [0, 1] },
+  });
+  // Trials 0 and 2 chose level, trial 1 fpgm; nobody has seen "fpgm/c" in trial 3 (running, not scored).
+  const column = (present: number[]) => Float64Array.from([0, 1, 2, 3], (i) => (present.includes(i) ? 0.5 : NaN));
+  const values = new Map([
+    ['algo', column([0, 1, 2, 3])], ['algo/level/a', column([0, 2])], ['algo/level/b', column([0, 2])],
+    ['algo/fpgm/c', column([1, 3])], ['lr', column([0, 1, 2, 3])],
+  ]);
+  const names = (scored: number[]) => jointGroups(space.params, values, scored).map((g) => g.map((s) => s.name));
+  assert.deepEqual(names([0, 1, 2]), [['algo', 'lr'], ['algo/level/a', 'algo/level/b'], ['algo/fpgm/c']]);
+  assert.deepEqual(names([0, 2]), [['algo', 'algo/level/a', 'algo/level/b', 'lr']]);
+});
+
+test('multivariate TPE on a conditional space stays valid and reproducible', () => {
+  const space = JSON.parse(readFileSync(new URL('../../../search-spaces/lenet5-prune-quantize.json', import.meta.url), 'utf8'));
+  const run = () => {
+    const tuner = createTuner({ algorithm: 'tpe', space, seed: 2, tpe: { multivariate: true } });
+    for (let i = 0; i < 25; i++) {
+      const s = tuner.suggest();
+      const p = s.config.pruning as Record<string, number | string>;
+      const sparsity = Object.entries(p).filter(([k]) => k !== '_name').reduce((sum, [, v]) => sum + (v as number), 0);
+      tuner.report(s, -sparsity);
+    }
+    return tuner.trials.map((t) => t.params);
+  };
+  const trials = run();
+  assert.deepEqual(run(), trials);
+  for (const p of trials) {
+    const algo = p.pruning as string;
+    const layers = Object.keys(p).filter((k) => k.startsWith('pruning/')).map((k) => k.split('/'));
+    assert.ok(layers.every(([, a]) => a === algo));
+    assert.equal(layers.length, ['l1filter', 'l2filter', 'fpgm'].includes(algo) ? 2 : 5);
+  }
 });

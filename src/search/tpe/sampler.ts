@@ -5,8 +5,8 @@
  * Recipe per suggestion: random start-up → split trials (γ) → fit l(x) on "below" and g(x) on
  * "above" → draw 24 candidates from l(x) → return the argmax of log l(x) − log g(x).
  * Independent mode runs the recipe per parameter on the trials that had it (so conditional
- * parameters need nothing more); multivariate mode runs it jointly over the parameters that
- * every observed trial had, then falls back to independent sampling for the others.
+ * parameters need nothing more); multivariate mode runs it jointly over each group of
+ * parameters that always occur together, and independently for parameters not seen yet.
  */
 import { isActive, type ParamSpec, type SearchSpace } from '../space.js';
 import { completeFromPrior } from '../random.js';
@@ -21,7 +21,7 @@ export interface TpeOptions {
   readonly nStartupTrials: number;
   /** Candidates drawn from l(x) per suggestion. Defaults to 24. */
   readonly nEiCandidates: number;
-  /** Joint model over the always-present parameters (Optuna's `multivariate=True`). Defaults to false. */
+  /** Joint models over parameters that occur together (Optuna's `multivariate=True, group=True`). Defaults to false. */
   readonly multivariate: boolean;
   /** Put running trials into g(x) so parallel workers spread out. Defaults to true. */
   readonly constantLiar: boolean;
@@ -101,14 +101,14 @@ export class TpeSampler implements Sampler {
     return row;
   }
 
-  /** Joint TPE over the parameters every scored trial has (Optuna's IntersectionSearchSpace). */
+  /** Joint TPE over each group of parameters that always occur together (see {@link jointGroups}). */
   #sampleJoint(ctx: SampleContext, observed: Observed): Map<string, number> {
     const scored = [...observed.trials.keys()].filter((i) => isScored(observed.trials[i]!, ctx.directions.length));
-    const specs = ctx.space.params.filter((spec) => {
-      const column = observed.values.get(spec.name)!;
-      return scored.every((i) => !Number.isNaN(column[i]!));
-    });
-    return specs.length === 0 ? new Map() : this.#sampleTpe(ctx, specs, observed, true);
+    const values = new Map<string, number>();
+    for (const group of jointGroups(ctx.space.params, observed.values, scored)) {
+      for (const [name, v] of this.#sampleTpe(ctx, group, observed, true)) values.set(name, v);
+    }
+    return values;
   }
 
   /** One TPE step over `specs`, using the trials that have all of them; `joint` for the multivariate model. */
@@ -133,6 +133,25 @@ export class TpeSampler implements Sampler {
     for (let i = 1; i < logL.length; i++) if (logL[i]! - logG[i]! > logL[best]! - logG[best]!) best = i;
     return new Map(specs.map((s, d) => [s.name, candidates[d]![best]!]));
   }
+}
+
+/**
+ * Parameters grouped by the set of scored trials that have them (Optuna's group decomposition,
+ * `group=True`). For a static space this is one group, Optuna's IntersectionSearchSpace; in a
+ * conditional space each nested sub-space gets its own joint model instead of falling back to
+ * independent sampling. Parameters no scored trial has are left to the independent step.
+ */
+export function jointGroups(
+  params: readonly ParamSpec[], values: ReadonlyMap<string, Float64Array>, scored: readonly number[],
+): ParamSpec[][] {
+  const groups = new Map<string, ParamSpec[]>();
+  for (const spec of params) {
+    const column = values.get(spec.name)!;
+    const key = scored.map((i) => (Number.isNaN(column[i]!) ? '0' : '1')).join('');
+    if (!key.includes('1')) continue;
+    groups.set(key, [...(groups.get(key) ?? []), spec]);
+  }
+  return [...groups.values()];
 }
 
 /**

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { NumericDistribution } from '../../src/search/distributions.js';
 import { Prng } from '../../src/search/prng.js';
 import { logPdfMixture, sampleMixture } from '../../src/search/tpe/distributions.js';
 import { fitParzenEstimator } from '../../src/search/tpe/parzen-estimator.js';
-import { readFileSync } from 'node:fs';
 import { parseSearchSpace } from '../../src/search/space.js';
 import { defaultGamma, defaultWeights, jointGroups } from '../../src/search/tpe/sampler.js';
 import { TrialSplitter } from '../../src/search/tpe/split.js';

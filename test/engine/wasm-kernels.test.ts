@@ -281,3 +281,21 @@ test('Add with a bias operand (either side) and other broadcasts matches cpu', a
     assert.ok(relativeError(actual[i]!.values, e.values) <= 1e-6, `add case ${i}`);
   });
 });
+
+test('Identity shares data: a clone outlives its source, variables still copy on assign, memory is freed', async () => {
+  await tf.setBackend('wasm');
+  const before = { bytes: tf.memory().numBytes, ids: tf.backend().numDataIds() };
+  const x = tf.tensor1d([1, 2, 3]);
+  const c = tf.clone(x);
+  assert.equal(tf.backend().numDataIds(), before.ids + 1, 'the clone shares its source data');
+  x.dispose();
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  c.dispose();
+  assert.deepEqual({ bytes: tf.memory().numBytes, ids: tf.backend().numDataIds() }, before);
+  const w = tf.tensor1d([1, 2, 3]);
+  const v = tf.variable(w);
+  v.assign(tf.tidy(() => tf.mul(v, 2)));
+  assert.deepEqual(Array.from(w.dataSync()), [1, 2, 3]);
+  assert.deepEqual(Array.from(v.dataSync()), [2, 4, 6]);
+  tf.dispose([w, v]);
+});

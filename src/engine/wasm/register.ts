@@ -1,8 +1,8 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
  * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
- * Slice, Sum, Add). Call after importing the wasm backend and before `tf.setBackend('wasm')`, so
- * that the kept setup functions run when the backend initialises.
+ * Slice, Sum, Add, Identity). Call after importing the wasm backend and before
+ * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
@@ -13,6 +13,7 @@ import { rowGather } from './gather.js';
 import { inPlaceSlice } from './slice.js';
 import { leadingAxesSum } from './sum.js';
 import { biasAdd } from './bias-add.js';
+import { identityConfig } from './identity.js';
 import { registerBroadcastBatchNormGradient } from '../gradients.js';
 
 let registered = false;
@@ -33,6 +34,7 @@ export function registerWasmTrainingKernels(): void {
     return config;
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
+    identityConfig,
     transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }

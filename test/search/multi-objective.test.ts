@@ -45,3 +45,26 @@ test('MOTPE: reproducible, and its Pareto front holds only non-dominated trials'
     }
   }
 });
+
+test('MOTPE finds a larger hypervolume than random search on ZDT1 (6-d, 50 trials, 3 seeds)', () => {
+  const space = Object.fromEntries([0, 1, 2, 3, 4, 5].map((i) => [`x${i}`, { _type: 'uniform', _value: [0, 1] }]));
+  const zdt1 = (p: Readonly<Record<string, unknown>>) => {
+    const g = 1 + (9 / 5) * [1, 2, 3, 4, 5].reduce((sum, i) => sum + (p[`x${i}`] as number), 0);
+    const f1 = p.x0 as number;
+    return [f1, g * (1 - Math.sqrt(f1 / g))];
+  };
+  const medianVolume = (algorithm: 'tpe' | 'random') => {
+    const volumes = [0, 1, 2].map((seed) => {
+      const tuner = createTuner({ algorithm, space, seed, directions: ['minimize', 'minimize'] });
+      for (let i = 0; i < 50; i++) {
+        const s = tuner.suggest();
+        tuner.report(s, zdt1(s.params));
+      }
+      return hypervolume(tuner.paretoFront().map((t) => t.values!), [1.1, 11]);
+    });
+    return volumes.sort((a, b) => a - b)[1]!;
+  };
+  const tpe = medianVolume('tpe');
+  const random = medianVolume('random');
+  assert.ok(tpe > random + 0.3, `MOTPE ${tpe} vs random ${random}`);
+});

@@ -1,9 +1,11 @@
 /**
- * Gradient overrides that hold on every backend. tfjs-core's FusedBatchNorm gradient tiles
- * rsqrt(var+ε) to the full input shape before multiplying; broadcasting gives the same values
- * without materialising that tensor, about a third of a BatchNorm CNN's step on wasm (engine.md §2).
+ * Gradient overrides. tfjs-core's FusedBatchNorm gradient tiles rsqrt(var+ε) to the full input shape
+ * before multiplying; broadcasting gives the same values without materialising that tensor, about a
+ * third of a BatchNorm CNN's step on wasm (engine.md §2). That one holds on every backend; the ReLU
+ * one switches to our fused kernel on wasm only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { RELU_GRAD } from './wasm/relu-grad.js';
 
 export function registerBroadcastBatchNormGradient(): void {
   const stock = tf.getGradient('FusedBatchNorm');
@@ -20,6 +22,20 @@ export function registerBroadcastBatchNormGradient(): void {
         return tf.reshape(tf.mul(tf.mul(dyTensor, rstd), scale ?? 1), x!.shape);
       };
       return grads;
+    },
+  });
+}
+
+export function registerFusedReluGradient(): void {
+  const stock = tf.getGradient('Relu');
+  if (stock === undefined) throw new Error('tfjs-core registers no Relu gradient to replace');
+  tf.registerGradient({
+    ...stock,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as tf.Tensor[];
+      const dyTensor = dy as tf.Tensor;
+      if (tf.getBackend() !== 'wasm' || x!.dtype !== 'float32' || dyTensor.dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dyTensor, x: x! }) as tf.Tensor };
     },
   });
 }

@@ -299,3 +299,19 @@ test('Identity shares data: a clone outlives its source, variables still copy on
   assert.deepEqual(Array.from(v.dataSync()), [2, 4, 6]);
   tf.dispose([w, v]);
 });
+
+test('ReLU gradient (one fused kernel on wasm) matches cpu, zeros and NaN included', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.concat([tf.randomUniform([4, 5, 7], -1, 1, 'float32', 90).flatten(), tf.tensor1d([0, -0, NaN, 3, -2])]);
+      const r = tf.randomUniform(x.shape, -1, 1, 'float32', 91);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), r)))(x).dataSync() as Float32Array;
+    });
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  assert.ok(Number.isNaN(actual[actual.length - 3]!) && Number.isNaN(expected[expected.length - 3]!));
+  const finite = (a: Float32Array) => a.filter((v) => !Number.isNaN(v));
+  assert.ok(relativeError(finite(actual), finite(expected)) <= 1e-6);
+});

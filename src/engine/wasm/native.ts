@@ -19,6 +19,7 @@ export interface NativeKernels {
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
   col2im(cols: number, dx: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number): void;
+  relu_grad(dy: number, x: number, dx: number, n: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

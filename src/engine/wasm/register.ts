@@ -1,7 +1,7 @@
 /**
- * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks, and
+ * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks,
  * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
- * Slice, Sum, Add, Identity). Call after importing the wasm backend and before
+ * Slice, Sum, Add, Identity), and a fused ReLU gradient. Call after importing the wasm backend and before
  * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +14,8 @@ import { inPlaceSlice } from './slice.js';
 import { leadingAxesSum } from './sum.js';
 import { biasAdd } from './bias-add.js';
 import { identityConfig } from './identity.js';
-import { registerBroadcastBatchNormGradient } from '../gradients.js';
+import { reluGradConfig } from './relu-grad.js';
+import { registerBroadcastBatchNormGradient, registerFusedReluGradient } from '../gradients.js';
 
 let registered = false;
 
@@ -34,9 +35,10 @@ export function registerWasmTrainingKernels(): void {
     return config;
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
-    identityConfig,
+    identityConfig, reluGradConfig,
     transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();
+  registerFusedReluGradient();
 }

@@ -7,9 +7,14 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$(mktemp)}"
 clang --target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -ffreestanding \
   -fno-builtin -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$out" "$here/kernels.c"
-# The module shares tfjs's heap: it must not use the shadow stack (whose default place is tfjs memory).
+# The module shares tfjs's heap: it must neither use the shadow stack nor carry data segments, whose
+# default places are in what is tfjs memory.
 if llvm-objdump-14 -d "$out" | grep -q 'global\.set'; then
   echo "kernels.wasm writes a global (the shadow stack pointer): keep locals out of memory" >&2
+  exit 1
+fi
+if llvm-objdump-14 -h "$out" | grep -q ' DATA '; then
+  echo "kernels.wasm has a data section: no static data (tables, string literals) in kernels.c" >&2
   exit 1
 fi
 [ $# -gt 0 ] && exit 0

@@ -267,3 +267,21 @@ void col2im(const float *cols, float *dx, int batch, int h, int w, int ci, int o
     }
   }
 }
+
+/*
+ * ReLU's gradient in one pass: dx = dy where x > 0, NaN where x is NaN, else 0 — tfjs-core's
+ * dy · cast(step(x)) without its two intermediate tensors.
+ */
+EXPORT(relu_grad)
+void relu_grad(const float *dy, const float *x, float *dx, int n) {
+  const int n4 = n & ~3;
+  const v128_t zero = wasm_f32x4_splat(0);
+  const v128_t nan = wasm_f32x4_splat(__builtin_nanf(""));
+  int i = 0;
+  for (; i < n4; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t pass = wasm_v128_bitselect(wasm_v128_load(dy + i), zero, wasm_f32x4_gt(v, zero));
+    wasm_v128_store(dx + i, wasm_v128_bitselect(pass, nan, wasm_f32x4_eq(v, v)));
+  }
+  for (; i < n; i++) dx[i] = x[i] != x[i] ? x[i] : x[i] > 0 ? dy[i] : 0;
+}

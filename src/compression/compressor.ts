@@ -54,13 +54,32 @@ export abstract class Compressor {
    * the original's compile settings (optimizer, loss, metrics) when it had them.
    */
   compress(): tf.LayersModel {
-    if (this.#compressed !== undefined) {
-      throw new SquishError('compress() was already called; a compressor compresses its model once');
+    return Compressor.compressTogether([this]);
+  }
+
+  /**
+   * Compresses one model with several compressors at once (a pruner and a quantizer, say): every layer
+   * any of them selects is wrapped once, each binds to the same copy, and one fine-tune with all their
+   * callbacks trains them together. A wrapper applies the mask first, then the quantization. All must
+   * have been constructed on the same model.
+   */
+  static compressTogether(compressors: readonly Compressor[]): tf.LayersModel {
+    const model = compressors[0]?.originalModel;
+    if (model === undefined) throw new InputError('compressTogether(compressors): give at least one compressor');
+    for (const c of compressors) {
+      if (c.#compressed !== undefined) throw new SquishError('compress() was already called; a compressor compresses its model once');
+      if (c.originalModel !== model) throw new InputError('compressTogether(compressors): every compressor must be constructed on the same model');
     }
-    const plan = new Map(this.selected.map((r) => [r.layer.name, this.wrappedWeights(r)]));
-    this.#compressed = wrapModel(this.originalModel, plan);
-    this.onCompress();
-    return this.#compressed;
+    const plan = new Map<string, string[]>();
+    for (const c of compressors) {
+      for (const r of c.selected) plan.set(r.layer.name, [...new Set([...(plan.get(r.layer.name) ?? []), ...c.wrappedWeights(r)])]);
+    }
+    const compressed = wrapModel(model, plan);
+    for (const c of compressors) {
+      c.#compressed = compressed;
+      c.onCompress();
+    }
+    return compressed;
   }
 
   /** Call at the start of each epoch (0-based). */
@@ -87,7 +106,7 @@ export abstract class Compressor {
   /** Frees what the compressor holds besides the model (snapshots, statistics). The model stays usable. */
   dispose(): void {}
 
-  /** Short names of the weights of a selected layer that its wrapper must mask or transform. */
+  /** Short names of the weights of a selected layer that its wrapper must mask (none for a quantizer). */
   protected abstract wrappedWeights(layer: ResolvedLayer): string[];
 
   /** Runs once, right after the compressed model is built. */

@@ -1,8 +1,9 @@
 /**
  * `CompressionWrapper`: a tfjs layer that owns one stock layer and runs it on effective weights.
  *
- * Its forward pass is a fixed pipeline (NNI v3's ModuleWrapper): patch the inner layer's parameters
- * (`mask ⊙ weight`), run the inner layer's own `call`, then the output hook. The parameters are patched
+ * Its forward pass is a fixed pipeline (NNI v3's ModuleWrapper): the input hook, then patch the inner
+ * layer's parameters (`hook(mask ⊙ weight)`: pruning, then quantization), run the inner layer's own
+ * `call`, then the output hook. The parameters are patched
  * by swapping the `read()` of the inner layer's weight variables for the duration of the call, so every
  * layer class is supported without re-implementing its maths, and gradients reach the raw variable through
  * the multiplication (exactly zero where the mask is zero). Masks are non-trainable weights of the
@@ -35,8 +36,12 @@ export class CompressionWrapper extends tf.layers.Layer {
   static className = 'CompressionWrapper';
   readonly inner: tf.layers.Layer;
   #maskedWeights: string[];
+  /** Runs on each input in every forward pass (`training` is true inside `fit`); quantizers set it. */
+  inputHook?: (input: tf.Tensor, training: boolean) => tf.Tensor;
   /** Runs on the layer's output in every forward pass; compressors set it to observe or transform it. */
-  outputHook?: (output: tf.Tensor) => tf.Tensor;
+  outputHook?: (output: tf.Tensor, training: boolean) => tf.Tensor;
+  /** Transforms of inner weights by short name, applied after the mask (quantizers set them). */
+  readonly weightHooks = new Map<string, (weight: tf.Tensor, training: boolean) => tf.Tensor>();
   readonly #masks = new Map<string, LayerVariable>();
 
   constructor(args: CompressionWrapperArgs) {
@@ -85,29 +90,37 @@ export class CompressionWrapper extends tf.layers.Layer {
     return this.#masks.get(name);
   }
 
-  /** `mask ⊙ weight` for a masked weight, the weight itself otherwise. The caller owns the result. */
+  /** What the forward pass uses for an inner weight: `hook(mask ⊙ weight)`. The caller owns the result. */
   effectiveWeight(name: string): tf.Tensor {
+    return tf.tidy(() => this.#transform(name, this.innerWeight(name).read(), false).clone());
+  }
+
+  #transform(name: string, raw: tf.Tensor, training: boolean): tf.Tensor {
     const mask = this.#masks.get(name);
-    const raw = this.innerWeight(name).read();
-    return mask === undefined ? raw.clone() : tf.mul(raw, mask.read());
+    const masked = mask === undefined ? raw : tf.mul(raw, mask.read());
+    const hook = this.weightHooks.get(name);
+    return hook === undefined ? masked : hook(masked, training);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const patched = [...this.#masks].map(([name, mask]) => {
+      const training = kwargs?.training === true;
+      const hook = this.inputHook;
+      const input = hook === undefined ? inputs : Array.isArray(inputs) ? inputs.map((x) => hook(x, training)) : hook(inputs, training);
+      const patched = [...new Set([...this.#masks.keys(), ...this.weightHooks.keys()])].map((name) => {
         const v = this.innerWeight(name);
         const read = v.read;
-        v.read = () => tf.mul(read.call(v), mask.read());
+        v.read = () => this.#transform(name, read.call(v), training);
         return v;
       });
       let output: tf.Tensor | tf.Tensor[];
       try {
-        output = this.inner.call(inputs, kwargs);
+        output = this.inner.call(input, kwargs);
       } finally {
         // Drop the instance property so the prototype's read() serves everyone else again.
         for (const v of patched) Reflect.deleteProperty(v, 'read');
       }
-      return this.outputHook && !Array.isArray(output) ? this.outputHook(output) : output;
+      return this.outputHook && !Array.isArray(output) ? this.outputHook(output, training) : output;
     });
   }
 

@@ -6,17 +6,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { CompressionWrapper, shortWeightName } from './wrapper.js';
 
-interface LayerEntry {
+export interface LayerEntry {
   className: string;
   config: tf.serialization.ConfigDict;
 }
 
-function modelConfig(model: tf.LayersModel): { layers: LayerEntry[] } {
+export function modelConfig(model: tf.LayersModel): { layers: LayerEntry[] } {
   // A deep copy: fromConfig mutates what it is given.
   return structuredClone(model.getConfig()) as unknown as { layers: LayerEntry[] };
 }
 
-function fromConfig(model: tf.LayersModel, config: { layers: LayerEntry[] }): tf.LayersModel {
+export function fromConfig(model: tf.LayersModel, config: { layers: LayerEntry[] }): tf.LayersModel {
   const cls = model instanceof tf.Sequential ? tf.Sequential : tf.LayersModel;
   return cls.fromConfig(cls, config as unknown as tf.serialization.ConfigDict) as tf.LayersModel;
 }

@@ -9,11 +9,7 @@
 #define EXPORT(name) __attribute__((export_name(#name)))
 
 /*
- * MaxPoolGrad: dy goes to the first maximum of each window in row-major order (the cpu backend's
- * rule). One pass over the windows, four channels at a time.
- */
-/*
- * The common case: windows tile the input (stride = window, no padding) and c % 4 == 0. Each input
+ * MaxPoolGrad, the common case: windows tile the input (stride = window, no padding). Each input
  * pixel lies in one window, so dx is written once, with no zero-fill and no scatter: the first
  * position equal to the window's maximum takes dy. A window of -inf or NaN alone gets no gradient,
  * as on cpu, whose maximum starts at -inf and is replaced only by a greater value.
@@ -22,13 +18,14 @@ static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int 
                                 int ow, int fh, int fw) {
   const v128_t none = wasm_f32x4_splat(-__builtin_inff());
   const v128_t zero = wasm_f32x4_splat(0);
+  const int c4 = c & ~3;
   for (int b = 0; b < batch; b++) {
     const float *xb = x + (long)b * h * w * c;
     float *dxb = dx + (long)b * h * w * c;
     for (int r = 0; r < oh; r++) {
       for (int q = 0; q < ow; q++, dy += c) {
         const long corner = ((long)r * fh * w + (long)q * fw) * c;
-        for (int k = 0; k < c; k += 4) {
+        for (int k = 0; k < c4; k += 4) {
           v128_t best = none;
           for (int i = 0; i < fh; i++)
             for (int j = 0; j < fw; j++) {
@@ -45,6 +42,22 @@ static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int 
               open = wasm_v128_andnot(open, hit);
             }
         }
+        for (int k = c4; k < c; k++) { /* the same, one channel at a time */
+          float best = -__builtin_inff();
+          for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++) {
+              const float v = xb[corner + ((long)i * w + j) * c + k];
+              if (v > best) best = v;
+            }
+          int open = best > -__builtin_inff();
+          for (int i = 0; i < fh; i++)
+            for (int j = 0; j < fw; j++) {
+              const long p = corner + ((long)i * w + j) * c + k;
+              const int hit = open && xb[p] == best;
+              dxb[p] = hit ? dy[k] : 0;
+              open = open && !hit;
+            }
+        }
       }
       /* Columns right of the last window (w not a multiple of fw) get no gradient. */
       for (int i = 0; i < fh; i++) {
@@ -57,10 +70,15 @@ static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int 
   }
 }
 
+/*
+ * MaxPoolGrad: dy goes to the first maximum of each window in row-major order (the cpu backend's
+ * rule). One pass over the windows, four channels at a time; overlapping or padded windows
+ * accumulate into a zeroed dx.
+ */
 EXPORT(max_pool_grad)
 void max_pool_grad(const float *x, const float *dy, float *dx, int batch, int h, int w, int c, int oh, int ow,
                    int fh, int fw, int sh, int sw, int top, int left) {
-  if (sh == fh && sw == fw && top == 0 && left == 0 && c % 4 == 0 && oh * fh <= h && ow * fw <= w) {
+  if (sh == fh && sw == fw && top == 0 && left == 0 && oh * fh <= h && ow * fw <= w) {
     max_pool_grad_tiled(x, dy, dx, batch, h, w, c, oh, ow, fh, fw);
     return;
   }
@@ -208,7 +226,13 @@ void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int 
             /* Plain loops: rows are short, and memory.copy/fill calls cost more than they move. */
             const float *xr = xb + (long)i * w * ci;
             for (int q = 0; q < q0; q++) cols[q] = 0;
-            for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
+            if (ci == 1 && sw == 1) { /* a contiguous run: vectorised */
+              const float *__restrict src = xr + fj - left;
+              float *__restrict dst = cols;
+              for (int q = q0; q < q1; q++) dst[q] = src[q];
+            } else {
+              for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
+            }
             for (int q = q1; q < ow; q++) cols[q] = 0;
           }
         }

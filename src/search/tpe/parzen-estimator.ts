@@ -50,13 +50,12 @@ export function fitParzenEstimator(
 
 function categoricalKernels(nChoices: number, obs: Float64Array, priorWeight: number): CategoricalKernels {
   const m = obs.length;
-  const probs = new Float64Array((m + 1) * nChoices).fill(priorWeight / (m + 1));
-  for (let j = 0; j < m; j++) probs[j * nChoices + obs[j]!]! += 1;
-  for (let j = 0; j <= m; j++) {
-    let sum = 0;
-    for (let c = 0; c < nChoices; c++) sum += probs[j * nChoices + c]!;
-    for (let c = 0; c < nChoices; c++) probs[j * nChoices + c]! /= sum;
-  }
+  // Row j: priorWeight/(m+1) on every choice plus 1 on the observed one, normalized; the prior row is uniform.
+  const base = priorWeight / (m + 1);
+  const norm = 1 / (1 + nChoices * base);
+  const probs = new Float64Array((m + 1) * nChoices).fill(base * norm);
+  for (let j = 0; j < m; j++) probs[j * nChoices + obs[j]!]! += norm;
+  probs.fill(1 / nChoices, m * nChoices);
   return { kind: 'categorical', nChoices, probs };
 }
 
@@ -82,13 +81,33 @@ function numericKernelsFor(d: NumericDistribution, obs: Float64Array, options: P
  */
 function neighbourSigmas(mus: Float64Array, low: number, high: number): Float64Array {
   const n = mus.length;
-  const order = Array.from(mus.keys()).sort((a, b) => mus[a]! - mus[b]! || a - b);
+  const sorted = Float64Array.from(mus).sort(); // native numeric sort; ranks by binary search
+  const ties = new Map<number, number>();
   const sigmas = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const x = mus[order[r]!]!;
-    const left = r === 0 ? low : mus[order[r - 1]!]!;
-    const right = r === n - 1 ? high : mus[order[r + 1]!]!;
-    sigmas[order[r]!] = n >= 2 && r === 0 ? right - x : n >= 2 && r === n - 1 ? x - left : Math.max(x - left, right - x);
+  for (let i = 0; i < n; i++) {
+    const x = mus[i]!;
+    let r = lowerBound(sorted, x);
+    if (sorted[r + 1] === x) {
+      // Equal values take consecutive ranks in index order (a stable argsort).
+      const seen = ties.get(x) ?? 0;
+      ties.set(x, seen + 1);
+      r += seen;
+    }
+    const left = r === 0 ? low : sorted[r - 1]!;
+    const right = r === n - 1 ? high : sorted[r + 1]!;
+    sigmas[i] = n >= 2 && r === 0 ? right - x : n >= 2 && r === n - 1 ? x - left : Math.max(x - left, right - x);
   }
   return sigmas;
+}
+
+/** First index whose value is ≥ x in an ascending array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -42,11 +42,11 @@ export function defaultGamma(n: number): number {
 
 /** 1 for the newest 25 trials; older ones ramp linearly from 1/n up to 1 (linear forgetting). */
 export function defaultWeights(n: number): number[] {
-  if (n < 25) return new Array<number>(n).fill(1);
+  const weights = new Array<number>(n).fill(1);
   const ramp = n - 25;
   const start = 1 / n;
-  const head = Array.from({ length: ramp }, (_, i) => (ramp === 1 ? start : start + ((1 - start) * i) / (ramp - 1)));
-  return [...head, ...new Array<number>(25).fill(1)];
+  for (let i = 0; i < ramp; i++) weights[i] = ramp === 1 ? start : start + ((1 - start) * i) / (ramp - 1);
+  return weights;
 }
 
 export const DEFAULT_TPE_OPTIONS: TpeOptions = {
@@ -79,7 +79,7 @@ export class TpeSampler implements Sampler {
     const rows = trials.map((t) => this.#observedRow(ctx.space, t));
     const observed: Observed = {
       trials,
-      values: new Map(ctx.space.params.map((spec, j) => [spec.name, Float64Array.from(rows, (row) => row[j]!)])),
+      values: new Map(ctx.space.params.map((spec, j) => [spec.name, gather(rows.length, (i) => rows[i]![j]!)])),
       splitter: new TrialSplitter(trials, ctx.directions),
     };
     const relative = this.#options.multivariate ? this.#sampleJoint(ctx, observed) : new Map<string, number>();
@@ -122,7 +122,7 @@ export class TpeSampler implements Sampler {
     const split = observed.splitter.split(included, o.gamma(n));
     const distributions = specs.map((s) => s.distribution);
     const fit = (rows: readonly number[], weights: number[]) =>
-      fitParzenEstimator(distributions, columns.map((c) => Float64Array.from(rows, (i) => c[i]!)), weights, { ...o, unitHeight: !joint });
+      fitParzenEstimator(distributions, columns.map((c) => gather(rows.length, (r) => c[rows[r]!]!)), weights, { ...o, unitHeight: !joint });
     const below = fit(split.below, split.belowWeights ?? o.weights(split.below.length));
     const above = fit(split.above, o.weights(split.above.length));
     // Candidates repeat often for a discrete parameter; scoring each once gives the same argmax.
@@ -152,6 +152,13 @@ export function jointGroups(
     groups.set(key, [...(groups.get(key) ?? []), spec]);
   }
   return [...groups.values()];
+}
+
+/** A Float64Array of n values (Float64Array.from with a mapper is several times slower in V8). */
+function gather(n: number, at: (i: number) => number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = at(i);
+  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import { buildBigCnn, buildLenet5 } from './models.js';
 
 const RECIPE = { batchSize: 64, learningRate: 1e-3 } as const;
 
-function mnistTrial(name: string, description: string, epochs: number, build: (seed: number) => tf.LayersModel): TrialDefinition {
+export function mnistTrial(name: string, description: string, epochs: number, build: (seed: number) => tf.LayersModel): TrialDefinition {
   return {
     name,
     description,

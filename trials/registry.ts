@@ -2,9 +2,10 @@
 import { InputError } from '../src/errors.js';
 import type { TrialDefinition } from './definition.js';
 import { mnistCnn, mnistLenet } from './mnist.js';
+import { mnistConcatNet, mnistMobileNet, mnistResNet } from './mnist-nets.js';
 import { userModelTrial, type UserModelOptions } from './user-model.js';
 
-export const BUILTIN_TRIALS: ReadonlyMap<string, TrialDefinition> = new Map([mnistLenet, mnistCnn].map((t) => [t.name, t]));
+export const BUILTIN_TRIALS: ReadonlyMap<string, TrialDefinition> = new Map([mnistLenet, mnistCnn, mnistResNet, mnistMobileNet, mnistConcatNet].map((t) => [t.name, t]));
 
 export function getTrial(name: string): TrialDefinition {
   const trial = BUILTIN_TRIALS.get(name);

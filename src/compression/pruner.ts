@@ -17,6 +17,7 @@ import { unwrapModel } from './model.js';
 import { layerSetting } from './settings.js';
 import { PruningTarget, type MaskSet } from './target-space.js';
 import { shortWeightName } from './wrapper.js';
+import { coupledConfig, selectCoupled, type Coupling, type DependencyAwareOptions } from './speedup/dependency-aware.js';
 
 export interface ExportOptions {
   /** Directory for the TF.js model (`model.json` + weights), masks baked in, stock layers only. */
@@ -146,6 +147,15 @@ export function perChannel(x: tf.Tensor, axis: number): tf.Tensor {
 export abstract class MetricPruner extends Pruner {
   /** What one score ranks: a weight entry, or an output channel (with its bias). */
   protected abstract readonly granularity: Granularity;
+  /** Whether one ranking spans all targets (SlimPruner) rather than each layer (or coupled group). */
+  protected readonly ranksAcrossLayers: boolean = false;
+  readonly #coupling?: Coupling;
+
+  constructor(model: tf.LayersModel, configList: unknown, spec: ConfigSpec, options: DependencyAwareOptions = {}) {
+    const coupled = coupledConfig(model, configList, spec, options);
+    super(model, coupled?.configList ?? configList, coupled?.spec ?? spec);
+    this.#coupling = coupled?.coupling;
+  }
 
   /** Element-wise pruners leave biases alone, so only channel pruners pay for a bias mask. */
   protected override wrappedWeights(layer: ResolvedLayer): string[] {
@@ -195,7 +205,7 @@ export abstract class MetricPruner extends Pruner {
     const masks = new Map<PruningTarget, MaskSet>();
     tf.tidy(() => {
       const metrics = due.map((t) => tf.reshape(this.calculateMetric(this.collectData(t), t), [-1]) as tf.Tensor1D);
-      const keeps = this.selectPruned(metrics, sparsities);
+      const keeps = this.#coupling === undefined ? this.selectPruned(metrics, sparsities) : selectCoupled(this.#coupling, due, metrics, sparsities, this.ranksAcrossLayers);
       due.forEach((t, i) => masks.set(t, this.masksFromKeep(t, keeps[i])));
     });
     return masks;

@@ -9,9 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../errors.js';
 import { defineSpec, type ConfigSpec } from '../config.js';
 import { MetricPruner, perChannel } from '../pruner.js';
+import type { DependencyAwareOptions } from '../speedup/dependency-aware.js';
 import type { PruningTarget } from '../target-space.js';
 
-export interface ActivationPrunerOptions {
+export interface ActivationPrunerOptions extends DependencyAwareOptions {
   /** Applied to the layer's output before the statistic (NNI: `relu` or `relu6`). Defaults to `relu`. */
   readonly activation?: 'relu' | 'relu6';
   /** Batches to collect before pruning. Defaults to 1. */
@@ -38,7 +39,7 @@ export abstract class ActivationFilterPruner extends MetricPruner {
   #pruned = false;
 
   constructor(model: tf.LayersModel, configList: unknown, spec: ConfigSpec, options: ActivationPrunerOptions) {
-    super(model, configList, spec);
+    super(model, configList, spec, options);
     const { activation = 'relu', statisticsBatchNum = 1 } = options;
     if (activation !== 'relu' && activation !== 'relu6') throw new InputError(`options.activation must be 'relu' or 'relu6', but got ${JSON.stringify(activation)}`);
     if (!Number.isInteger(statisticsBatchNum) || statisticsBatchNum < 1) {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MetricPruner } from '../pruner.js';
 import type { PruningTarget } from '../target-space.js';
+import type { DependencyAwareOptions } from '../speedup/dependency-aware.js';
 import { filterSpec } from './norm-filter.js';
 
 /** d(f) = Σ_g ‖W_f − W_g‖₂ for every row f of a [filters, n] matrix, one row at a time (memory F·n). */
@@ -22,8 +23,8 @@ export function distanceSums(rows: tf.Tensor2D): tf.Tensor1D {
 export class FPGMPruner extends MetricPruner {
   protected readonly granularity = 'channel';
 
-  constructor(model: tf.LayersModel, configList: unknown) {
-    super(model, configList, filterSpec('FPGMPruner'));
+  constructor(model: tf.LayersModel, configList: unknown, options: DependencyAwareOptions = {}) {
+    super(model, configList, filterSpec('FPGMPruner'), options);
   }
 
   protected calculateMetric(data: tf.Tensor, target: PruningTarget): tf.Tensor {

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../errors.js';
 import { defineSpec, type LayerConfig } from '../config.js';
 import { keepAllButLowest, MetricPruner } from '../pruner.js';
+import type { DependencyAwareOptions } from '../speedup/dependency-aware.js';
 
 export const SLIM_SPEC = defineSpec({
   algorithm: 'SlimPruner',
@@ -27,7 +28,7 @@ export const SLIM_SPEC = defineSpec({
   },
 });
 
-export interface SlimPrunerOptions {
+export interface SlimPrunerOptions extends DependencyAwareOptions {
   /** Coefficient of the L1 penalty on γ during sparsity training. Defaults to 1e-4 (the paper, NNI v2). */
   readonly scale?: number;
   /** Epochs of sparsity training before pruning. Defaults to 0: prune at `compress()`, as NNI v1. */
@@ -36,12 +37,13 @@ export interface SlimPrunerOptions {
 
 export class SlimPruner extends MetricPruner {
   protected readonly granularity = 'channel';
+  protected override readonly ranksAcrossLayers = true;
   readonly #scale: number;
   readonly #trainingEpochs: number;
   #pruned = false;
 
   constructor(model: tf.LayersModel, configList: unknown, options: SlimPrunerOptions = {}) {
-    super(model, configList, SLIM_SPEC);
+    super(model, configList, SLIM_SPEC, options);
     const { scale = 1e-4, trainingEpochs = 0 } = options;
     if (!(scale >= 0)) throw new InputError(`options.scale must be a number ≥ 0, but got ${scale}`);
     if (!Number.isInteger(trainingEpochs) || trainingEpochs < 0) throw new InputError(`options.trainingEpochs must be an integer ≥ 0, but got ${trainingEpochs}`);

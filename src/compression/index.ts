@@ -28,3 +28,9 @@ export { ActivationFilterPruner, activationSpec, type ActivationPrunerOptions } 
 export { ActivationAPoZRankFilterPruner } from './pruners/apoz.js';
 export { ActivationMeanRankFilterPruner } from './pruners/mean-activation.js';
 export { SlimPruner, SLIM_SPEC, type SlimPrunerOptions } from './pruners/slim.js';
+export { DependencyGraph, type BuildOptions, type Node, type TensorNode } from './speedup/graph.js';
+export { Dependency, Group, type GroupItem, type PruningFn } from './speedup/group.js';
+export { layerHandler, registerChannelHandler, type HandlerKind, type LayerHandler } from './speedup/handlers.js';
+export { planSpeedup, type SpeedupPlan } from './speedup/plan.js';
+export { speedup, speedupWithHistory, type PruningHistory, type SpeedupResult } from './speedup/speedup.js';
+export type { DependencyAwareOptions } from './speedup/dependency-aware.js';

@@ -9,6 +9,7 @@
  * its output channels as fixed, so pruning stops there instead of failing.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pruningGroup, type Group } from './group.js';
 import { layerHandler, type LayerHandler } from './handlers.js';
 
 /** One tensor of the model: its channels are slots `slot0 … slot0 + channels − 1`. */
@@ -70,6 +71,11 @@ export class DependencyGraph {
     const node = this.nodes.find((n) => n.name === name);
     if (node === undefined) throw new Error(`layer ${name} is not in the dependency graph`);
     return node;
+  }
+
+  /** What pruning output channels `idxs` of a layer sets off (Torch-Pruning's `get_pruning_group`). */
+  getPruningGroup(layerName: string, idxs: readonly number[]): Group {
+    return pruningGroup(this, layerName, idxs);
   }
 
   /** The class of a slot: slots with one class are pruned together. */

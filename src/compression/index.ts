@@ -1,4 +1,4 @@
-/** Squish's model-compression library: config lists, the compressor lifecycle, pruners, export. */
+/** Squish's model-compression library: config lists, the compressor lifecycle, pruners, quantizers, distillation, export. */
 export {
   QUANT_TYPES,
   defineSpec,
@@ -28,6 +28,25 @@ export { ActivationFilterPruner, activationSpec, type ActivationPrunerOptions } 
 export { ActivationAPoZRankFilterPruner } from './pruners/apoz.js';
 export { ActivationMeanRankFilterPruner } from './pruners/mean-activation.js';
 export { SlimPruner, SLIM_SPEC, type SlimPrunerOptions } from './pruners/slim.js';
+export {
+  DEFAULT_QUANT_BITS,
+  Quantizer,
+  STRAIGHT_THROUGH,
+  fakeQuantize,
+  quantBitsOf,
+  quantizerSpec,
+  type Calibration,
+  type QuantGrad,
+  type QuantizationTarget,
+  type QuantizerExportOptions,
+} from './quantization/quantizer.js';
+export { encodeOnGrid, gridDtype, saveQuantizedModel, type ManifestQuantization, type WeightGrid } from './quantization/export.js';
+export { NaiveQuantizer, NAIVE_SPEC } from './quantization/naive.js';
+export { QAT_Quantizer, QAT_EMA_DECAY, QAT_SPEC, affineGrid } from './quantization/qat.js';
+export { DoReFaQuantizer, DOREFA_SPEC } from './quantization/dorefa.js';
+export { BNNQuantizer, BNN_SPEC, CLIPPED_STRAIGHT_THROUGH, binarize } from './quantization/bnn.js';
+export { Distiller, DISTILLATION_DEFAULTS, distillationLoss, type DistillationOptions } from './distillation.js';
+export { PRUNERS, QUANTIZERS, algorithmNames, createCompressor, createPruner, createQuantizer } from './registry.js';
 export { DependencyGraph, type BuildOptions, type Node, type TensorNode } from './speedup/graph.js';
 export { Dependency, Group, type GroupItem, type PruningFn } from './speedup/group.js';
 export { layerHandler, registerChannelHandler, type HandlerKind, type LayerHandler } from './speedup/handlers.js';

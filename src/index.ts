@@ -1,0 +1,4 @@
+/** The package's public API (`import { LevelPruner, createTuner, initBackend } from 'squish'`). */
+export * from './compression/index.js';
+export * from './search/index.js';
+export { initBackend, resolveBackendName, BACKEND_NAMES, type BackendName } from './engine/backend.js';

@@ -82,6 +82,8 @@ function logPdfSingle(mixture: Mixture, xs: Float64Array): Float64Array {
   const { weights } = mixture;
   const dim = mixture.dims[0]!;
   const K = weights.length;
+  // Continuous kernels: weight × exp(logNorm) / √(2π), the factor in front of exp(−z²/2).
+  const scale = dim.kind === 'numeric' ? weights.map((w, k) => w * Math.exp(dim.logNorm[k]! + logNormalPdf(0))) : null;
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
@@ -95,7 +97,7 @@ function logPdfSingle(mixture: Mixture, xs: Float64Array): Float64Array {
       const cutoff = dim.distribution.normal === null ? 81 : Infinity;
       for (let k = 0; k < K; k++) {
         const z = (y - dim.mus[k]!) / dim.sigmas[k]!;
-        if (z * z < cutoff) sum += weights[k]! * Math.exp(logNormalPdf(z) + dim.logNorm[k]!);
+        if (z * z < cutoff) sum += scale![k]! * Math.exp(-0.5 * z * z);
       }
     } else {
       const row = binMasses(dim, x);

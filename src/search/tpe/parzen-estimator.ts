@@ -38,7 +38,8 @@ export function fitParzenEstimator(
   const w = new Float64Array(m + 1);
   for (let i = 0; i < m; i++) w[i] = weights[i]!;
   w[m] = m === 0 ? 1 : options.priorWeight;
-  const total = w.reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (let i = 0; i <= m; i++) total += w[i]!;
   for (let i = 0; i <= m; i++) w[i]! /= total;
   const dims: Kernels[] = distributions.map((d, j) =>
     d.kind === 'categorical'

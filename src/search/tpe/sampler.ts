@@ -167,5 +167,7 @@ function gather(n: number, at: (i: number) => number): Float64Array {
  */
 function distinct(columns: readonly Float64Array[]): Float64Array[] {
   if (columns.length !== 1) return [...columns];
-  return [Float64Array.from(new Set(columns[0]))];
+  const unique: number[] = [];
+  for (const x of columns[0]!) if (!unique.includes(x)) unique.push(x);
+  return [new Float64Array(unique)];
 }

@@ -26,6 +26,7 @@ export interface ParamSpec {
 
 export interface SearchSpace {
   readonly params: readonly ParamSpec[];
+  /** The validated NNI JSON the space was parsed from. */
   readonly source: NniSearchSpace;
 }
 

@@ -34,6 +34,7 @@ function layerFlops(layer: tf.layers.Layer): number {
   if (className === 'Dense') return 2 * kernel.size;
   if (className === 'Conv2D') return 2 * spatial * kernel.size;
   if (className === 'DepthwiseConv2D') return 2 * spatial * kernel.size;
+  if (className === 'SeparableConv2D') return 2 * spatial * (kernel.size + layer.getWeights()[1]!.size);
   return 0;
 }
 

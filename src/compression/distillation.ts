@@ -8,11 +8,13 @@
  * al. scale by T² so that α and β keep their meaning at any temperature. Defaults follow NNI's docs
  * (α = 1, β = 0.8, T = 5). Both models output logits.
  *
- * A Keras loss sees only `(yTrue, yPred)`, so the teacher's logits travel in the targets: `targets(x,
- * labels)` puts them beside the one-hot labels, and `loss` splits them again.
+ * `model.fit` checks that targets have the output's shape, so the teacher's logits cannot ride along in
+ * them; `Distiller.fit` is the fine-tuning loop instead, and drives the compressors' hooks itself.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
+import { mulberry32, randomPermutation } from '../data/random.js';
+import type { Compressor } from './compressor.js';
 
 export interface DistillationOptions {
   /** Softening temperature T > 0. Defaults to 5. */
@@ -21,6 +23,18 @@ export interface DistillationOptions {
   readonly alpha?: number;
   /** Weight β of the distillation term. Defaults to 0.8. */
   readonly beta?: number;
+}
+
+export interface DistillationFitOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly optimizer: tf.Optimizer;
+  /** Seeds each epoch's shuffle. */
+  readonly seed: number;
+  /** Compressors of the student: `updateEpoch` at each epoch's start, `step` after each batch. */
+  readonly compressors?: readonly Compressor[];
+  /** Called after each epoch with its mean loss; return false to stop. */
+  readonly onEpochEnd?: (epoch: number, loss: number) => Promise<boolean | void> | boolean | void;
 }
 
 export const DISTILLATION_DEFAULTS: Required<DistillationOptions> = Object.freeze({ temperature: 5, alpha: 1, beta: 0.8 });
@@ -50,15 +64,38 @@ export class Distiller {
     }
   }
 
-  /** Fit targets: the one-hot labels `[n, c]` and the teacher's logits for `x`, side by side `[n, 2c]`. */
-  targets(x: tf.Tensor, labels: tf.Tensor, batchSize = 256): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([labels, this.teacher.predict(x, { batchSize }) as tf.Tensor], 1) as tf.Tensor2D);
+  /**
+   * Fine-tunes `student` on `x` and one-hot `labels` against the teacher's logits (computed once).
+   * Returns each epoch's mean loss.
+   */
+  async fit(student: tf.LayersModel, x: tf.Tensor, labels: tf.Tensor, opts: DistillationFitOptions): Promise<number[]> {
+    const n = x.shape[0]!;
+    const teacherLogits = tf.tidy(() => this.teacher.predict(x, { batchSize: 256 }) as tf.Tensor);
+    const compressors = opts.compressors ?? [];
+    const losses: number[] = [];
+    try {
+      for (let epoch = 0; epoch < opts.epochs; epoch++) {
+        for (const c of compressors) c.updateEpoch(epoch);
+        const perm = randomPermutation(n, mulberry32(opts.seed * 7919 + epoch));
+        let sum = 0;
+        for (let start = 0; start < n; start += opts.batchSize) {
+          const idx = tf.tensor1d(Int32Array.from(perm.subarray(start, start + opts.batchSize)), 'int32');
+          // Read per batch: a quantizer's or pruner's hooks may change which variables are trainable.
+          const vars = student.trainableWeights.map((w) => w.read() as tf.Variable);
+          const loss = opts.optimizer.minimize(() => tf.tidy(() => {
+            const logits = student.apply(tf.gather(x, idx), { training: true }) as tf.Tensor;
+            return distillationLoss(tf.gather(labels, idx), logits, tf.gather(teacherLogits, idx), this.options);
+          }), true, vars)!;
+          sum += (await loss.data())[0]! * idx.size;
+          tf.dispose([idx, loss]);
+          for (const c of compressors) c.step();
+        }
+        losses.push(sum / n);
+        if ((await opts.onEpochEnd?.(epoch, sum / n)) === false) break;
+      }
+    } finally {
+      teacherLogits.dispose();
+    }
+    return losses;
   }
-
-  /** A loss for `compile`/`fit` over `targets(...)`. */
-  readonly loss = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar =>
-    tf.tidy(() => {
-      const [labels, teacherLogits] = tf.split(yTrue, 2, -1);
-      return distillationLoss(labels!, yPred, teacherLogits!, this.options);
-    });
 }

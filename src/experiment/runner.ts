@@ -1,18 +1,21 @@
 /**
  * The built-in trial runner, executed inside pool workers: dense baseline once, then per trial
- * compress → fine-tune (with the algorithm's hooks and a per-epoch evaluation for early stopping) →
- * evaluate → export → measure. The backend, data and trial definition load once per worker.
+ * compress → fine-tune (with the algorithms' hooks and a per-epoch evaluation for early stopping) →
+ * evaluate → export → measure. A plan with pruning and quantization wraps each layer once for both
+ * (`Compressor.compressTogether`), so one fine-tune trains the masks and the quantization together, and
+ * the export stores the quantized weights as uint8/uint16 with the masks baked in. The backend, data and
+ * trial definition load once per worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
-import { SquishError } from '../errors.js';
+import { Compressor } from '../compression/compressor.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrialDefinition } from '../../trials/definition.js';
 import { getBaseModel } from '../../trials/base-model.js';
 import { resolveTrialDefinition } from '../../trials/registry.js';
 import { evaluateModel, fitModel } from '../../trials/training.js';
-import { createPruner } from './algorithms.js';
+import { createPruner, createQuantizer } from './algorithms.js';
 import { directoryBytes, latencyMs, modelStats } from './model-stats.js';
 import type { BaselineResult, BaselineTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
 import type { Metrics } from './store/store.js';
@@ -65,10 +68,12 @@ export async function prepareBaseline(task: BaselineTask): Promise<BaselineResul
 export async function runTrial(task: TrialTask, reporter: TrialReporter): Promise<TrialResult> {
   const started = performance.now();
   const { def, data } = await setup(task.env);
-  if (task.plan.quantization !== undefined) throw new SquishError('quantization plans are not supported by this runner yet');
   const base = await loadModel(task.baseModelDir);
-  const pruner = task.plan.pruning && createPruner(task.plan.pruning.algorithm, base, task.plan.pruning.configList);
-  const model = pruner ? pruner.compress() : base;
+  const { pruning, quantization } = task.plan;
+  const pruner = pruning && createPruner(pruning.algorithm, base, pruning.configList);
+  const quantizer = quantization && createQuantizer(quantization.algorithm, base, quantization.configList);
+  const compressors = [pruner, quantizer].filter((c): c is NonNullable<typeof c> => c !== undefined);
+  const model = compressors.length > 0 ? Compressor.compressTogether(compressors) : base;
   let stopped = false;
   try {
     if (task.env.epochs > 0) {
@@ -80,10 +85,12 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
           }
         },
       };
-      await fitModel(model, data.train, { ...def.training, epochs: task.env.epochs, seed: task.env.seed, loss: def.loss, callbacks: [...(pruner ? [pruner.callbacks()] : []), evaluateEpoch] });
+      await fitModel(model, data.train, { ...def.training, epochs: task.env.epochs, seed: task.env.seed, loss: def.loss, callbacks: [...compressors.map((c) => c.callbacks()), evaluateEpoch] });
     }
     const evaluation = await evaluateModel(model, data.test, def.loss);
-    if (pruner) await pruner.exportModel({ modelPath: task.artifactDir });
+    // The quantizer's export bakes in the pruner's masks too.
+    if (quantizer) await quantizer.exportModel({ modelPath: task.artifactDir });
+    else if (pruner) await pruner.exportModel({ modelPath: task.artifactDir });
     else await saveModel(model, task.artifactDir);
     const exported = await exportedMetrics(task.artifactDir, data);
     return {
@@ -92,6 +99,7 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
       artifacts: [{ kind: 'model', path: task.artifactDir, bytes: exported.bytes! }],
     };
   } finally {
+    for (const c of compressors) c.dispose();
     model.dispose();
     if (model !== base) base.dispose();
   }

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Key } from 'ink';
 import { useApp, useInput, useStdout } from 'ink';
 import { resolve } from 'node:path';
 import { exportTrial } from '../cli/results.js';
@@ -81,7 +82,11 @@ export default function App({ feed, subscribe, control, dbFile }: Props) {
     setMessage(running === 'finish' ? 'stopping: running trials will finish (Ctrl-C to cancel them)' : 'cancelling running trials (squish resume reruns them)');
   };
 
-  useInput((input, key) => {
+  // Keys can come faster than React re-subscribes a new handler: route them through a ref that
+  // each render points at a handler closing over that render's state.
+  const onKey = useRef<(input: string, key: Key) => void>(() => {});
+  useInput(useCallback((input: string, key: Key) => onKey.current(input, key), []));
+  onKey.current = (input, key) => {
     if (asking) {
       setAsking(false);
       if (input === 's') stop('finish');
@@ -119,7 +124,7 @@ export default function App({ feed, subscribe, control, dbFile }: Props) {
         setMessage((err as Error).message);
       }
     }
-  });
+  };
 
   const status = finished ? (snapshot.experiment.status === 'done' ? 'finished' : 'stopped')
     : control === undefined ? 'watching' : stopping ? 'stopping' : paused ? 'paused' : 'running';

@@ -16,7 +16,7 @@ export type Props = {
 function KeyBar({ message, asking, readOnly, width }: Props) {
   const theme = useTheme();
   if (asking) {
-    return <Text wrap="truncate" bold color={theme.warn}>{fit('Quit: [s] stop the search (running trials finish) · [c] cancel running trials · [l] leave it running · [Esc] back', width)}</Text>;
+    return <Text wrap="truncate" bold color={theme.warn}>{fit('Quit? [s]top the search · [c]ancel running trials · [l]eave it running · Esc back', width)}</Text>;
   }
   if (message !== undefined) return <Text wrap="truncate" color={theme.accent}>{fit(message, width)}</Text>;
   const hints = `↑↓ select · Enter detail · s sort · f filter · ${readOnly ? '' : 'p pause · '}e export · q quit · ? help`;

@@ -15,7 +15,8 @@ export function duration(seconds: number | null | undefined): string {
 /** Seconds a trial ran, or has been running at `now` (unix seconds). */
 export function trialSeconds(t: TrialRecord, now: number): number | null {
   if (t.startedAt === null) return null;
-  return (t.finishedAt ?? (t.state === 'running' ? now : t.startedAt)) - t.startedAt;
+  // A trial started since the UI's clock last ticked has run for 0 s, not less.
+  return Math.max(0, (t.finishedAt ?? (t.state === 'running' ? now : t.startedAt)) - t.startedAt);
 }
 
 /**

@@ -157,6 +157,11 @@ export abstract class MetricPruner extends Pruner {
     this.#coupling = coupled?.coupling;
   }
 
+  /** Whether whole output channels are pruned (filter pruners), which `speedup` can then remove. */
+  get prunesChannels(): boolean {
+    return this.granularity === 'channel';
+  }
+
   /** Element-wise pruners leave biases alone, so only channel pruners pay for a bias mask. */
   protected override wrappedWeights(layer: ResolvedLayer): string[] {
     const weights = super.wrappedWeights(layer);

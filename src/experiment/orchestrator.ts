@@ -168,8 +168,8 @@ export class Search {
   }
 
   #env(): TrialEnvironment {
-    const { trial, model, seed, epochs, backend } = this.spec;
-    return { trial, model, seed, epochs, backend };
+    const { trial, model, seed, epochs, backend, speedup } = this.spec;
+    return { trial, model, seed, epochs, backend, speedup };
   }
 
   #buildTuner(): Tuner {

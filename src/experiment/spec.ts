@@ -76,6 +76,8 @@ export const experimentSchema = z.strictObject({
   concurrency: z.number().int().positive().default(() => availableParallelism()),
   backend: z.enum(BACKEND_NAMES).default('auto'),
   earlyStopping: earlyStoppingSchema.default({ enabled: true, startupTrials: 5, warmupEpochs: 0 }),
+  /** Export channel-pruned trials with the pruned channels removed (`speedup`), so their size and latency are real. */
+  speedup: z.boolean().optional(),
 });
 
 export type ExperimentSpec = z.output<typeof experimentSchema> & {

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { useTestBackend } from '../helpers/backend.js';
+import { loadModel, saveModel } from '../../src/engine/model-io.js';
+import type { TrialTask } from '../../src/experiment/protocol.js';
+import { runTrial } from '../../src/experiment/runner.js';
+import { parseExperiment } from '../../src/experiment/spec.js';
+import { buildLenet5 } from '../../trials/models.js';
+
+await useTestBackend();
+
+test('an experiment accepts speedup: true and rejects a non-boolean', () => {
+  const space = { pruning: { _type: 'choice', _value: [{ _name: 'l1filter' }] } };
+  assert.equal(parseExperiment({ searchSpace: space, speedup: true }, { baseDir: '.', defaultName: 'x' }).speedup, true);
+  assert.throws(() => parseExperiment({ searchSpace: space, speedup: 'yes' }, { baseDir: '.', defaultName: 'x' }), /experiment\.speedup must be a boolean, but got "yes"/);
+});
+
+test('a search trial with speedup exports, and measures, the model with its pruned filters removed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'squish-speedup-search-'));
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const base = buildLenet5({ seed: 0 });
+    await saveModel(base, join(dir, 'base'));
+    base.dispose();
+    const task = (speedup: boolean, artifactDir: string): TrialTask => ({
+      kind: 'trial', env: { trial: 'mnist-lenet', seed: 0, epochs: 0, backend: 'wasm', speedup }, trialId: 1, number: 1,
+      plan: { pruning: { algorithm: 'l1filter', configList: [{ opTypes: ['Conv2D'], sparsity: 0.5 }] } },
+      baseModelDir: join(dir, 'base'), artifactDir, runner: '', port: port1, control: new SharedArrayBuffer(8),
+    });
+    const reporter = { epoch: () => true };
+    const fast = await runTrial(task(true, join(dir, 'fast')), reporter);
+    const masked = await runTrial(task(false, join(dir, 'masked')), reporter);
+    assert.deepEqual([fast.metrics.params, masked.metrics.params], [35_820, 61_706]);
+    assert.ok(fast.metrics.flops! < masked.metrics.flops! / 2);
+    assert.equal(fast.metrics.accuracy, masked.metrics.accuracy);
+    const exported = await loadModel(join(dir, 'fast'));
+    assert.equal(exported.getLayer('conv1').getConfig().filters, 3);
+    exported.dispose();
+  } finally {
+    port1.close();
+    port2.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,6 @@
 /** The `squish` command line: dispatches to commands and maps errors to exit codes (0 ok, 1 failure, 2 bad usage or input). */
 import { InputError } from '../errors.js';
+import { compressCommand } from './compress.js';
 import { parseCommandArgs, type Command, type CommandIO } from './command.js';
 import { exportCommand, listCommand, showCommand } from './results.js';
 import { resumeCommand, searchCommand } from './search.js';
@@ -7,7 +8,7 @@ import { trainCommand } from './train.js';
 import { watchCommand } from './watch.js';
 
 // Commands take different argument types; the registry only needs their shared shape.
-const COMMANDS: ReadonlyArray<Command<any>> = [searchCommand, resumeCommand, watchCommand, listCommand, showCommand, exportCommand, trainCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const COMMANDS: ReadonlyArray<Command<any>> = [searchCommand, resumeCommand, watchCommand, listCommand, showCommand, exportCommand, trainCommand, compressCommand]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useTestBackend } from '../helpers/backend.js';
 import {
   ActivationAPoZRankFilterPruner, ActivationMeanRankFilterPruner, DependencyGraph, FPGMPruner, L1FilterPruner, L2FilterPruner, SlimPruner,
-  type MetricPruner,
+  registerChannelHandler, type MetricPruner,
 } from '../../src/compression/index.js';
 import { InputError } from '../../src/errors.js';
 import { buildConcatNet, buildResNet } from '../../trials/nets.js';
@@ -131,4 +131,27 @@ test('options.dependencyAware must be a boolean', () => {
     () => new L1FilterPruner(branchyNet(), [{ sparsity: 0.5 }], { dependencyAware: 'yes' as unknown as boolean }),
     (err: unknown) => err instanceof InputError && /options.dependencyAware must be true or false, but got "yes"/.test(err.message),
   );
+});
+
+/** A custom per-channel layer: no handler until one is registered. */
+class TimesTwo extends tf.layers.Layer {
+  static className = 'TimesTwo';
+  override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.mul(Array.isArray(x) ? x[0]! : x, 2);
+  }
+}
+tf.serialization.registerClass(TimesTwo);
+
+test('registerChannelHandler turns a custom layer from a barrier into a pass-through', () => {
+  const build = () => {
+    const x = tf.input({ shape: [4, 4, 2] });
+    const conv = tf.layers.conv2d({ name: 'conv', filters: 3, kernelSize: 1 }).apply(x) as tf.SymbolicTensor;
+    const twice = new TimesTwo({ name: 'twice' }).apply(conv) as tf.SymbolicTensor;
+    return tf.model({ inputs: x, outputs: tf.layers.dense({ name: 'out', units: 2 }).apply(twice) as tf.SymbolicTensor });
+  };
+  assert.deepEqual(DependencyGraph.build(build(), quiet).barriers.map((b) => b.layer), ['twice']);
+  registerChannelHandler('TimesTwo', { kind: 'elementwise' });
+  const graph = DependencyGraph.build(build(), quiet);
+  assert.deepEqual(graph.barriers, []);
+  assert.match(graph.getPruningGroup('conv', [2]).toString(), /pruneOut on twice => pruneIn on out, idxs \(1\) \[2\]/);
 });

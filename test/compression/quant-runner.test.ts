@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { saveModel } from '../../src/engine/model-io.js';
+import { prepareBaseline, runTrial } from '../../src/experiment/runner.js';
+import type { TrialEnvironment } from '../../src/experiment/protocol.js';
+import { writeIdxUbyte } from '../helpers/idx.js';
+import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
+
+// The runner picks its own backend from the environment; the base-model cache goes to a scratch dir.
+process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
+
+test('a search trial with pruning and quantization fine-tunes both at once and exports uint8 weights that keep the zeros', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'squish-runner-'));
+  await saveModel(tinyConvNet(0), join(dir, 'model'));
+  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
+    const data = tinyDataset(n, n);
+    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
+    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
+  }
+  const env: TrialEnvironment = {
+    trial: 'user', seed: 0, epochs: 1, backend: process.env.SQUISH_TEST_BACKEND ?? 'wasm',
+    model: { dir: join(dir, 'model'), trainImages: join(dir, 'train-images-idx3-ubyte'), trainLabels: join(dir, 'train-labels-idx1-ubyte'),
+      testImages: join(dir, 'test-images-idx3-ubyte'), testLabels: join(dir, 'test-labels-idx1-ubyte'), loss: 'softmax-cross-entropy' },
+  } as TrialEnvironment;
+  const baseline = await prepareBaseline({ kind: 'baseline', env, artifactDir: join(dir, 'dense'), runner: '' });
+  const { port1 } = new MessageChannel();
+  const epochs: number[] = [];
+  const result = await runTrial({
+    kind: 'trial', env, trialId: 1, number: 0, runner: '', port: port1, control: new SharedArrayBuffer(8),
+    baseModelDir: baseline.baseModelDir, artifactDir: join(dir, 'trial'),
+    plan: {
+      pruning: { algorithm: 'level', configList: [{ opNames: ['conv'], sparsity: 0.5 }, { opNames: ['out'], sparsity: 0.75 }] },
+      quantization: { algorithm: 'qat', configList: [{ opNames: ['conv'], quantTypes: ['weight'], quantBits: 8 }, { opNames: ['out'], quantTypes: ['weight'], quantBits: 4 }] },
+    },
+  }, { epoch: (e) => (epochs.push(e), true) });
+  port1.close();
+  assert.equal(result.state, 'complete');
+  assert.deepEqual(epochs, [0]);
+  const manifest = JSON.parse(readFileSync(join(dir, 'trial', 'model.json'), 'utf8')) as { weightsManifest: Array<{ weights: Array<{ name: string; quantization?: { dtype: string } }> }> };
+  assert.deepEqual(manifest.weightsManifest[0]!.weights.map((w) => [w.name, w.quantization?.dtype]),
+    [['conv/kernel', 'uint8'], ['conv/bias', undefined], ['out/kernel', 'uint8'], ['out/bias', undefined]]);
+  // Sparsity measured on the export as reloaded: ⌊27·0.5⌋ + ⌊144·0.75⌋ zeros of 171 kernel entries.
+  assert.equal(result.metrics.sparsity, (13 + 108) / 171);
+  assert.ok(result.metrics.gzipBytes! < baseline.metrics.gzipBytes, `${result.metrics.gzipBytes} vs ${baseline.metrics.gzipBytes}`);
+});

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useTestBackend } from '../helpers/backend.js';
 import {
-  BNNQuantizer, Compressor, CompressionWrapper, DoReFaQuantizer, LevelPruner, NaiveQuantizer, QAT_Quantizer, Quantizer, fakeQuantize,
+  BNNQuantizer, Compressor, CompressionWrapper, DoReFaQuantizer, LevelPruner, NaiveQuantizer, QAT_Quantizer, QUANTIZERS, Quantizer, fakeQuantize,
   type LayerConfig, type QuantGrad, type QuantizationTarget,
 } from '../../src/compression/index.js';
-import { denseNet, randomData, setWeights, values } from './fixtures.js';
+import { convNet, denseNet, randomData, setWeights, values } from './fixtures.js';
 
 await useTestBackend();
 
@@ -197,4 +197,25 @@ test('quantizer config lists: each algorithm names what it cannot do', () => {
 
 test('fakeQuantize rounds onto (q − z)·s and clips to [0, qmax]', () => {
   assertClose(values(fakeQuantize(tf.tensor1d([-1, 0.26, 0.74, 5]), 0.5, 1, 3)), [-0.5, 0.5, 0.5, 1]);
+});
+
+test('every registered quantizer: trains under fit, predicts finite values, leaks no tensors, and is importable from the package root', async () => {
+  const root = await import('squish');
+  for (const [name, create] of QUANTIZERS) {
+    const model = convNet();
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    const types = name === 'qat' || name === 'bnn' ? ['weight', 'output'] : ['weight'];
+    const q = create(model, [{ opTypes: 'default', quantTypes: types }]);
+    assert.equal(typeof (root as Record<string, unknown>)[q.constructor.name], 'function', `${q.constructor.name} from 'squish'`);
+    const compressed = q.compress();
+    const { x, y } = randomData(model, 4, 8);
+    await compressed.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, callbacks: q.callbacks() });
+    tf.dispose(compressed.predict(x) as tf.Tensor);
+    const before = tf.memory().numTensors;
+    const out = compressed.predict(x) as tf.Tensor;
+    assert.ok(values(out).every(Number.isFinite), name);
+    out.dispose();
+    assert.equal(tf.memory().numTensors, before, `${name} leaks tensors in predict`);
+    q.dispose();
+  }
 });

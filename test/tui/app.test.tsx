@@ -1,6 +1,10 @@
 /** The terminal UI's frames over synthetic stores: header, table, sorting, filtering, scrolling, detail, keys, sizes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { artifactRoot } from '../../src/experiment/orchestrator.js';
 import { KEYS, mountApp } from './harness.js';
 import { fixtureState, fixtureStore } from './store-fixture.js';
 
@@ -167,6 +171,25 @@ test('watching is read-only: p explains, ? lists the keys', async () => {
   assert.match(ui.frame(), /watching read-only: pause from the terminal running the search/);
   await ui.press('?');
   assert.match(ui.frame(), /q +quit the viewer \(the search goes on\)/);
+  ui.unmount();
+  fixture.store.close();
+});
+
+test('e exports the selected trial\'s model beside the current directory, or says why it cannot', async () => {
+  const fixture = fixtureStore({ trials: 3, epochs: 1 });
+  const [first] = fixture.store.trials(fixture.experimentId);
+  const model = join(artifactRoot(fixture.dbFile), 'fixture', 'trial-0', 'model');
+  mkdirSync(model, { recursive: true });
+  writeFileSync(join(model, 'model.json'), '{"format":"layers-model"}');
+  fixture.store.addArtifact(first!.id, 'model', join('fixture', 'trial-0', 'model'), 25);
+  const cwd = mkdtempSync(join(tmpdir(), 'squish-tui-export-'));
+  process.chdir(cwd);
+  const ui = await mountApp(fixture);
+  await ui.press('e');
+  assert.match(ui.frame(), new RegExp(`exported trial 0 to ${join(cwd, 'fixture-trial-0')}`));
+  assert.equal(readFileSync(join(cwd, 'fixture-trial-0', 'model.json'), 'utf8'), '{"format":"layers-model"}');
+  await ui.press(KEYS.down, 'e');
+  assert.match(ui.frame(), /trial 1 of fixture has no exported model \(its state is complete\)/);
   ui.unmount();
   fixture.store.close();
 });

@@ -13,6 +13,7 @@
  * Each thread (the main one, each piscina worker) starts its own Dawn instance and device.
  * Dawn keeps nothing alive: processes and workers exit on their own (test/engine/webgpu.test.ts).
  */
+import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +218,7 @@ export async function prepareWebGpu(env: NodeJS.ProcessEnv = process.env): Promi
     Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
     const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
     explainSyncReads(WebGPUBackend.prototype);
+    transposeIntegersAsFloats();
     registered = true;
   }
   return summary;
@@ -238,4 +240,39 @@ function explainSyncReads(proto: { readSync(dataId: object): unknown }): void {
       throw err;
     }
   };
+}
+
+/**
+ * tfjs-backend-webgpu 4.22's Transpose indexes its input buffer raw, so a buffer that is not float32
+ * (int32, bool, or a float32 tensor cast from them: upcasts share the buffer) makes an invalid shader
+ * (WGSL "type mismatch … expected 'f32', got 'i32'") and zeros come back without an error. Such inputs
+ * are converted first: a multiplication by one reads through converting getters and writes float32.
+ * Exact for integers below 2^24.
+ */
+function transposeIntegersAsFloats(): void {
+  const transpose = tf.getKernel(tf.Transpose, 'webgpu');
+  const multiply = tf.getKernel(tf.Multiply, 'webgpu');
+  const cast = tf.getKernel(tf.Cast, 'webgpu');
+  tf.unregisterKernel(tf.Transpose, 'webgpu');
+  tf.registerKernel({
+    ...transpose,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const gpu = backend as unknown as WebGpuBackendData;
+      if (gpu.tensorMap.get(x.dataId).dtype === 'float32') return transpose.kernelFunc({ inputs, backend, attrs });
+      const one = gpu.makeTensorInfo([], 'float32', new Float32Array([1]));
+      const asFloat = multiply.kernelFunc({ inputs: { a: { ...x, dtype: 'float32' }, b: one }, backend, attrs: {} }) as tf.TensorInfo;
+      const moved = transpose.kernelFunc({ inputs: { x: asFloat }, backend, attrs }) as tf.TensorInfo;
+      const out = x.dtype === 'float32' ? moved : cast.kernelFunc({ inputs: { x: moved }, backend, attrs: { dtype: x.dtype } }) as tf.TensorInfo;
+      for (const t of [one, asFloat, moved]) if (t !== out) gpu.disposeData(t.dataId);
+      return out;
+    },
+  });
+}
+
+/** The parts of tfjs's WebGPUBackend used above; its TypeScript types keep them private. */
+interface WebGpuBackendData {
+  readonly tensorMap: { get(dataId: object): { readonly dtype: tf.DataType } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+  disposeData(dataId: object): void;
 }

@@ -86,3 +86,27 @@ test(`${backend} matches cpu on the training kernels (value and gradients)`, asy
     });
   }
 });
+
+test(`${backend} transposes int32 and bool tensors, and floats cast from them, as cpu does`, async () => {
+  // Stock tfjs-backend-webgpu 4.22 returns zeros for these ([5,5,6,8] by [3,0,1,2] among them).
+  const kinds = {
+    int32: (x: tf.Tensor) => x,
+    bool: (x: tf.Tensor) => tf.greater(x, 0),
+    'float32 from int32': (x: tf.Tensor) => tf.cast(x, 'float32'),
+  };
+  for (const [shape, perm] of [[[5, 5, 6, 8], [3, 0, 1, 2]], [[6, 7, 8], [2, 0, 1]], [[40, 36], [1, 0]]] as const) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const ints = Int32Array.from({ length: n }, (_, i) => (i * 7919) % 1000 - 500);
+    for (const [kind, make] of Object.entries(kinds)) {
+      const transposed = async (on: string) => {
+        await tf.setBackend(on);
+        // Computed on the backend, not uploaded, so that the transpose runs there rather than on the CPU.
+        const y = tf.tidy(() => tf.transpose(make(tf.add(tf.tensor(ints, [...shape], 'int32'), tf.scalar(0, 'int32'))), [...perm]));
+        const values = Array.from(await y.data());
+        y.dispose();
+        return values;
+      };
+      assert.deepEqual(await transposed(backend), await transposed('cpu'), `${kind} [${shape}] by [${perm}] on ${backend}`);
+    }
+  }
+});

@@ -95,4 +95,11 @@ test('compress with a pruner and with a quantizer: fine-tunes, evaluates, export
   const kernels = manifest.weightsManifest[0]!.weights.filter((w) => w.name.endsWith('/kernel'));
   assert.deepEqual(kernels.map((w) => w.quantization?.dtype), ['uint8', 'uint8']);
   assert.ok(existsSync(quantized.paths.calibration!));
+
+  const kd = await cli(['compress', ...args, '--algorithm', 'naive', '--config', join(dir, 'qat.json'), '--distill', '--out', join(dir, 'kd'), '--json']);
+  assert.equal(kd.code, 0, kd.err);
+  const distilled = JSON.parse(kd.out) as Result & { distill: boolean };
+  assert.equal(distilled.distill, true);
+  assert.equal(distilled.accuracy.after, distilled.accuracy.exported);
+  assert.match(kd.err, /epoch 1\/1 distillation loss \d/);
 });

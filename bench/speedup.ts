@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { L1FilterPruner, speedup, unwrapModel } from '../src/compression/index.js';
-import { compareModels } from '../src/compression/speedup/measure.js';
+import { L1FilterPruner } from '../src/compression/index.js';
+import { speedupAndCompare } from '../src/compression/speedup/measure.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { loadMnist10k } from '../src/data/mnist10k.js';
 import { initBackend } from '../src/engine/backend.js';
@@ -49,21 +49,21 @@ for (const name of values.models.split(',')) {
   await fitModel(model, head(data.train, Number(values.train)), { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: 0, loss: 'softmax-cross-entropy' });
   const pruner = new L1FilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }], { dependencyAware: true });
   const compressed = pruner.compress();
-  const masked = unwrapModel(compressed);
-  const small = await speedup(masked);
-  const maxAbsDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(masked.predict(images.slice(0, 256)) as tf.Tensor, small.predict(images.slice(0, 256)) as tf.Tensor))).dataSync()[0]!);
-  const [before, after] = await compareModels([masked, small], images, { runs: Number(values.runs) });
+  const { model: small, before, after } = await speedupAndCompare(compressed, images, { runs: Number(values.runs) });
+  const first = images.slice(0, 256);
+  const maxAbsDiff = tf.tidy(() => tf.max(tf.abs(tf.sub(compressed.predict(first) as tf.Tensor, small.predict(first) as tf.Tensor))).dataSync()[0]!);
+  first.dispose();
   results.push({
     model: name,
     maxAbsDiff,
-    accuracy: { masked: (await evaluateModel(masked, test, 'softmax-cross-entropy')).accuracy, spedUp: (await evaluateModel(small, test, 'softmax-cross-entropy')).accuracy },
+    accuracy: { masked: (await evaluateModel(compressed, test, 'softmax-cross-entropy')).accuracy, spedUp: (await evaluateModel(small, test, 'softmax-cross-entropy')).accuracy },
     masked: before,
     spedUp: after,
-    inferenceSpeedup: after!.samplesPerSec / before!.samplesPerSec,
-    flopsRatio: before!.flops / after!.flops,
-    ...(name === 'lenet' ? { pytorch: PYTORCH_LENET, ratioToPytorch: after!.samplesPerSec / PYTORCH_LENET.samplesPerSec } : {}),
+    inferenceSpeedup: after.samplesPerSec / before.samplesPerSec,
+    flopsRatio: before.flops / after.flops,
+    ...(name === 'lenet' ? { pytorch: PYTORCH_LENET, ratioToPytorch: after.samplesPerSec / PYTORCH_LENET.samplesPerSec } : {}),
   });
-  for (const m of [model, compressed, masked, small]) m.dispose();
+  for (const m of [model, compressed, small]) m.dispose();
 }
 images.dispose();
 console.log(JSON.stringify({ backend, runs: Number(values.runs), trainSamples: Number(values.train), results }, null, 2));

@@ -11,12 +11,15 @@ import { z } from 'zod';
 import { algorithmNames, createCompressor } from '../compression/registry.js';
 import { Quantizer } from '../compression/quantization/quantizer.js';
 import { Distiller } from '../compression/distillation.js';
+import { MetricPruner } from '../compression/pruner.js';
+import { speedupAndCompare } from '../compression/speedup/measure.js';
 import { layerSetting } from '../compression/settings.js';
 import { shortWeightName } from '../compression/wrapper.js';
 import { initBackend, resolveBackendName } from '../engine/backend.js';
-import { loadModel } from '../engine/model-io.js';
+import { loadModel, saveModel } from '../engine/model-io.js';
 import { InputError } from '../errors.js';
 import { directoryBytes, modelStats } from '../experiment/model-stats.js';
+import type { Dataset } from '../data/dataset.js';
 import { getBaseModel } from '../../trials/base-model.js';
 import { evaluateModel, fitModel, toTensors } from '../../trials/training.js';
 import { intFlag, positiveFlag, type Command } from './command.js';
@@ -35,6 +38,7 @@ const schema = z.object({
   distill: z.boolean().optional(),
   backend: z.string().optional(),
   json: z.boolean().optional(),
+  speedup: z.boolean().optional(),
   ...userTrialFlags,
 });
 
@@ -72,6 +76,20 @@ async function layerSparsity(model: tf.LayersModel, layers: readonly string[]): 
   return out;
 }
 
+/** Replaces the masked export with the sped-up model; params, FLOPs and test-set samples/s of both. */
+async function exportSpedUp(compressed: tf.LayersModel, test: Dataset, modelDir: string) {
+  const { xs, ys } = toTensors(test);
+  try {
+    const { model, before, after } = await speedupAndCompare(compressed, xs);
+    await saveModel(model, modelDir);
+    model.dispose();
+    const pair = (key: 'params' | 'flops' | 'samplesPerSec') => ({ before: before[key], after: after[key] });
+    return { params: pair('params'), flops: pair('flops'), samplesPerSec: pair('samplesPerSec'), inferenceSpeedup: after.samplesPerSec / before.samplesPerSec };
+  } finally {
+    tf.dispose([xs, ys]);
+  }
+}
+
 export const compressCommand: Command<z.output<typeof schema>> = {
   name: 'compress',
   summary: 'compress a model with one pruner or quantizer, fine-tune, evaluate, export',
@@ -95,6 +113,8 @@ Options:
   --batch-size N    batch size (default the trial's, 64)
   --lr X            Adam learning rate (default the trial's, 0.001)
   --backend NAME    auto | wasm | webgpu | tensorflow | cpu (default: $SQUISH_BACKEND or auto)
+  --speedup         remove the pruned channels (channel pruners, dependency-aware) and export the
+                    smaller model; reports parameters, FLOPs and inference samples/s before and after
   --json            print accuracy before/after, sparsity, sizes and paths as JSON on stdout
   -h, --help        show this help`,
   options: {
@@ -108,6 +128,7 @@ Options:
     lr: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
+    speedup: { type: 'boolean' },
     ...USER_TRIAL_OPTIONS,
   },
   schema,
@@ -124,14 +145,19 @@ Options:
     const learningRate = args.lr ?? trial.training.learningRate;
     // Check the config list against the architecture before the base model is (perhaps) trained.
     const architecture = await trial.buildModel(seed);
+    const options = { dependencyAware: args.speedup === true };
     try {
-      createCompressor(args.algorithm, architecture, configList).dispose();
+      const probe = createCompressor(args.algorithm, architecture, configList, options);
+      probe.dispose();
+      if (args.speedup && !(probe instanceof MetricPruner && probe.prunesChannels)) {
+        throw new InputError(`--speedup needs a pruner that removes whole channels (a filter pruner or slim), but got '${args.algorithm}'`);
+      }
     } finally {
       architecture.dispose();
     }
     const data = await trial.loadData();
     const base = await getBaseModel(trial, data, { seed });
-    const compressor = createCompressor(args.algorithm, base.model, configList);
+    const compressor = createCompressor(args.algorithm, base.model, configList, options);
     const before = await evaluateModel(base.model, data.test, trial.loss);
     const compressed = compressor.compress();
     const progress = trainingProgress({ epochs, samples: data.train.count, batchSize, io });
@@ -156,6 +182,7 @@ Options:
     const extra = compressor instanceof Quantizer ? { calibration: join(args.out, 'calibration.json') } : { masks: join(args.out, 'masks.json') };
     if (compressor instanceof Quantizer) await compressor.exportModel({ modelPath: modelDir, calibrationPath: extra.calibration });
     else await compressor.exportModel({ modelPath: modelDir, maskPath: extra.masks });
+    const sped = args.speedup ? await exportSpedUp(compressed, data.test, modelDir) : undefined;
     // Measured on the export as a browser would load it.
     const exported = await loadModel(modelDir);
     const reloaded = await evaluateModel(exported, data.test, trial.loss);
@@ -172,6 +199,7 @@ Options:
       loss: { before: before.loss, after: after.loss },
       sparsity,
       size: { dense, compressed: size, ratio: dense.bytes / size.bytes, gzipRatio: dense.gzipBytes / size.gzipBytes },
+      ...(sped !== undefined ? { speedup: sped } : {}),
       trainSeconds,
       paths: { model: modelDir, ...extra },
     };
@@ -182,6 +210,7 @@ Options:
       io.stdout.write(`${trial.name} with ${args.algorithm}: accuracy ${before.accuracy.toFixed(4)} → ${after.accuracy.toFixed(4)} ` +
         `(exported ${reloaded.accuracy.toFixed(4)}), sparsity ${(sparsity.overall * 100).toFixed(1)} %, ` +
         `size ${kb(dense.bytes)} → ${kb(size.bytes)}, gzipped ${kb(dense.gzipBytes)} → ${kb(size.gzipBytes)} (${result.size.gzipRatio.toFixed(2)}× smaller); ` +
+        (sped !== undefined ? `sped up: ${sped.params.before} → ${sped.params.after} params, ${sped.samplesPerSec.before.toFixed(0)} → ${sped.samplesPerSec.after.toFixed(0)} samples/s; ` : '') +
         `exported to ${modelDir}\n`);
     }
     return 0;

@@ -17,19 +17,21 @@ import { DoReFaQuantizer } from './quantization/dorefa.js';
 import { NaiveQuantizer } from './quantization/naive.js';
 import { QAT_Quantizer } from './quantization/qat.js';
 import type { Quantizer } from './quantization/quantizer.js';
+import type { DependencyAwareOptions } from './speedup/dependency-aware.js';
 
-type Factory<C extends Compressor> = (model: tf.LayersModel, configList: unknown) => C;
+/** `options` reach the channel pruners (the others have no dependency-aware mode). */
+type Factory<C extends Compressor> = (model: tf.LayersModel, configList: unknown, options?: DependencyAwareOptions) => C;
 
 export const PRUNERS: ReadonlyMap<string, Factory<Pruner>> = new Map<string, Factory<Pruner>>([
   ['level', (m, c) => new LevelPruner(m, c)],
   ['agp', (m, c) => new AGPPruner(m, c)],
   ['lottery', (m, c) => new LotteryTicketPruner(m, c)],
-  ['fpgm', (m, c) => new FPGMPruner(m, c)],
-  ['l1filter', (m, c) => new L1FilterPruner(m, c)],
-  ['l2filter', (m, c) => new L2FilterPruner(m, c)],
-  ['apoz', (m, c) => new ActivationAPoZRankFilterPruner(m, c)],
-  ['mean_activation', (m, c) => new ActivationMeanRankFilterPruner(m, c)],
-  ['slim', (m, c) => new SlimPruner(m, c)],
+  ['fpgm', (m, c, o) => new FPGMPruner(m, c, o)],
+  ['l1filter', (m, c, o) => new L1FilterPruner(m, c, o)],
+  ['l2filter', (m, c, o) => new L2FilterPruner(m, c, o)],
+  ['apoz', (m, c, o) => new ActivationAPoZRankFilterPruner(m, c, o)],
+  ['mean_activation', (m, c, o) => new ActivationMeanRankFilterPruner(m, c, o)],
+  ['slim', (m, c, o) => new SlimPruner(m, c, o)],
 ]);
 
 export const QUANTIZERS: ReadonlyMap<string, Factory<Quantizer>> = new Map<string, Factory<Quantizer>>([
@@ -44,10 +46,10 @@ export function algorithmNames(): string[] {
   return [...PRUNERS.keys(), ...QUANTIZERS.keys()];
 }
 
-export function createPruner(name: string, model: tf.LayersModel, configList: unknown): Pruner {
+export function createPruner(name: string, model: tf.LayersModel, configList: unknown, options?: DependencyAwareOptions): Pruner {
   const factory = PRUNERS.get(name);
   if (factory === undefined) throw new InputError(`pruning algorithm must be one of ${[...PRUNERS.keys()].join(', ')}, but got '${name}'`);
-  return factory(model, configList);
+  return factory(model, configList, options);
 }
 
 export function createQuantizer(name: string, model: tf.LayersModel, configList: unknown): Quantizer {
@@ -57,8 +59,8 @@ export function createQuantizer(name: string, model: tf.LayersModel, configList:
 }
 
 /** A pruner or a quantizer by name. */
-export function createCompressor(name: string, model: tf.LayersModel, configList: unknown): Pruner | Quantizer {
+export function createCompressor(name: string, model: tf.LayersModel, configList: unknown, options?: DependencyAwareOptions): Pruner | Quantizer {
   const factory = PRUNERS.get(name) ?? QUANTIZERS.get(name);
   if (factory === undefined) throw new InputError(`algorithm must be one of ${algorithmNames().join(', ')}, but got '${name}'`);
-  return factory(model, configList);
+  return factory(model, configList, options);
 }

@@ -82,7 +82,8 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
   const { def, data } = await setup(task.env);
   const base = await loadModel(task.baseModelDir);
   const { pruning, quantization } = task.plan;
-  const pruner = pruning && createPruner(pruning.algorithm, base, pruning.configList);
+  // Sped-up exports prune coupled channels together (dependency-aware), so that they can be removed.
+  const pruner = pruning && createPruner(pruning.algorithm, base, pruning.configList, { dependencyAware: task.env.speedup === true });
   const quantizer = quantization && createQuantizer(quantization.algorithm, base, quantization.configList);
   const compressors = [pruner, quantizer].filter((c): c is NonNullable<typeof c> => c !== undefined);
   const model = compressors.length > 0 ? Compressor.compressTogether(compressors) : base;

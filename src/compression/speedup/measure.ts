@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelStats } from '../../experiment/model-stats.js';
+import { unwrapModel } from '../model.js';
+import { speedup } from './speedup.js';
 
 export interface ModelFigures {
   readonly params: number;
@@ -36,4 +38,23 @@ export async function compareModels(models: readonly tf.LayersModel[], images: t
     const { params, flops } = await modelStats(m);
     return { params, flops, samplesPerSec: median(rates[i]!) };
   }));
+}
+
+export interface SpeedupComparison {
+  /** The sped-up model; the caller owns it. */
+  readonly model: tf.LayersModel;
+  readonly before: ModelFigures;
+  readonly after: ModelFigures;
+}
+
+/** Speeds up a pruner's compressed model and measures the masked and the smaller model side by side. */
+export async function speedupAndCompare(compressed: tf.LayersModel, images: tf.Tensor, options: { runs?: number; batchSize?: number } = {}): Promise<SpeedupComparison> {
+  const masked = unwrapModel(compressed);
+  try {
+    const model = await speedup(compressed);
+    const [before, after] = await compareModels([masked, model], images, options);
+    return { model, before: before!, after: after! };
+  } finally {
+    masked.dispose();
+  }
 }

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import { loadModel, saveModel } from '../../src/engine/model-io.js';
+import { useTestBackend } from '../helpers/backend.js';
+import { writeIdxUbyte } from '../helpers/idx.js';
+import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
+
+await useTestBackend();
+process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough(), stderr = new PassThrough();
+  let out = '', err = '';
+  stdout.on('data', (d) => { out += d; });
+  stderr.on('data', (d) => { err += d; });
+  return { code: await main(argv, { stdout, stderr }), out, err };
+}
+
+/** tinyConvNet (conv 3@3×3 → flatten → dense 3, 177 params) with IDX data: the `<model dir> + data flags`. */
+async function userModel(): Promise<{ dir: string; args: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'squish-speedup-cli-'));
+  await saveModel(tinyConvNet(0), join(dir, 'model'));
+  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
+    const data = tinyDataset(n, n);
+    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
+    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
+  }
+  writeFileSync(join(dir, 'half.json'), JSON.stringify([{ op_types: ['Conv2D'], sparsity: 0.5 }]));
+  const args = [join(dir, 'model'), '--train-images', join(dir, 'train-images-idx3-ubyte'), '--train-labels', join(dir, 'train-labels-idx1-ubyte'),
+    '--test-images', join(dir, 'test-images-idx3-ubyte'), '--test-labels', join(dir, 'test-labels-idx1-ubyte'), '--loss', 'softmax-cross-entropy',
+    '--config', join(dir, 'half.json'), '--epochs', '0'];
+  return { dir, args };
+}
+
+test('compress --speedup exports the smaller model and reports params, FLOPs and samples/s before and after', async () => {
+  const { dir, args } = await userModel();
+  const r = await cli(['compress', ...args, '--algorithm', 'l1filter', '--out', join(dir, 'out'), '--speedup', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const result = JSON.parse(r.out) as {
+    accuracy: { after: number; exported: number };
+    speedup: { params: { before: number; after: number }; flops: { before: number; after: number }; samplesPerSec: { before: number; after: number } };
+    paths: { model: string };
+  };
+  // One of the 3 filters goes: conv 30 → 20 params, dense 147 → 99.
+  assert.deepEqual(result.speedup.params, { before: 177, after: 119 });
+  assert.ok(result.speedup.flops.after < result.speedup.flops.before);
+  assert.ok(result.speedup.samplesPerSec.before > 0 && result.speedup.samplesPerSec.after > 0);
+  assert.equal(result.accuracy.exported, result.accuracy.after);
+  const exported = await loadModel(result.paths.model);
+  assert.equal(exported.getLayer('conv').getConfig().filters, 2);
+  exported.dispose();
+});
+
+test('compress --speedup with a pruner that does not remove channels exits 2 and says why', async () => {
+  const { dir, args } = await userModel();
+  const r = await cli(['compress', ...args, '--algorithm', 'level', '--out', join(dir, 'out'), '--speedup']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--speedup needs a pruner that removes whole channels \(a filter pruner or slim\), but got 'level'/);
+});

@@ -126,6 +126,22 @@ export function vulkanDriverManifests(env: NodeJS.ProcessEnv = process.env): str
   return [...found];
 }
 
+/**
+ * The device nodes through which Linux drivers reach a GPU (NVIDIA, DRM render nodes, WSL2). Without
+ * one, Dawn can only find software renderers, so `auto` skips starting it (about a second, and its
+ * warnings on stderr). Undefined off Linux, where nothing is checked.
+ */
+export function gpuDeviceNodes(): string[] | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const nodes = existsSync('/dev/dxg') ? ['/dev/dxg'] : [];
+  for (const [dir, pattern] of [['/dev', /^nvidia\d+$/], ['/dev/dri', /^renderD\d+$/]] as const) {
+    if (existsSync(dir)) nodes.push(...readdirSync(dir).filter((f) => pattern.test(f)).map((f) => join(dir, f)));
+  }
+  return nodes;
+}
+
+const NO_GPU_DEVICE = 'no GPU device is visible (no /dev/nvidia0, /dev/dri/renderD*, /dev/dxg): is the GPU driver loaded? In Docker pass the GPU (--gpus all).';
+
 /** What is missing for Dawn to see a GPU, checked without starting Dawn; undefined when nothing obvious is. */
 function missingPrerequisite(settings: WebGpuSettings, env: NodeJS.ProcessEnv): string | undefined {
   const backend = dawnBackend(settings);
@@ -194,8 +210,10 @@ export async function webGpuAdapter(env: NodeJS.ProcessEnv = process.env): Promi
 
 /** Whether `auto` should take webgpu: a GPU is there, or a software adapter and SQUISH_WEBGPU_ALLOW_SOFTWARE=1. */
 export async function webGpuUsable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const { allowSoftware } = webGpuSettings(env);
+  if (!allowSoftware && gpuDeviceNodes()?.length === 0) return false;
   const summary = await webGpuAdapter(env);
-  return summary !== undefined && (!summary.software || webGpuSettings(env).allowSoftware);
+  return summary !== undefined && (!summary.software || allowSoftware);
 }
 
 /**
@@ -204,6 +222,9 @@ export async function webGpuUsable(env: NodeJS.ProcessEnv = process.env): Promis
  */
 export async function prepareWebGpu(env: NodeJS.ProcessEnv = process.env): Promise<WebGpuAdapterSummary> {
   const settings = webGpuSettings(env);
+  if (!settings.allowSoftware && gpuDeviceNodes()?.length === 0) {
+    throw new BackendUnavailableError(`--backend webgpu: ${NO_GPU_DEVICE} Without a GPU only a software renderer could run it, slower than --backend wasm; SQUISH_WEBGPU_ALLOW_SOFTWARE=1 allows one.`);
+  }
   probed ??= probe(settings, env);
   const { adapter, summary, problem } = await probed;
   if (adapter === undefined || summary === undefined) throw new BackendUnavailableError(`--backend webgpu: ${problem}`);

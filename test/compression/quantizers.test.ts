@@ -112,6 +112,7 @@ test('QAT output ranges: EMA (0.99) of training batches, bias-corrected; evaluat
     const calibration = await q.calibration();
     assertClose([calibration.d1!.weight_scale!, calibration.d1!.weight_zero_point!], [1 / 255, 0], 1e-7);
     assert.equal(calibration.d1!.weight_bits, 8);
+    assert.equal(calibration.d1!.output_bits, 2);
     assertClose([calibration.d1!.tracked_min_output!, calibration.d1!.tracked_max_output!], [expected.min, expected.max], 1e-5);
   }
 });
@@ -199,7 +200,7 @@ test('fakeQuantize rounds onto (q − z)·s and clips to [0, qmax]', () => {
   assertClose(values(fakeQuantize(tf.tensor1d([-1, 0.26, 0.74, 5]), 0.5, 1, 3)), [-0.5, 0.5, 0.5, 1]);
 });
 
-test('every registered quantizer: trains under fit, predicts finite values, leaks no tensors, and is importable from the package root', async () => {
+test('every registered quantizer: trains under fit, predicts finite values, leaks no tensors in fit or predict, and is importable from the package root', async () => {
   const root = await import('squish');
   for (const [name, create] of QUANTIZERS) {
     const model = convNet();
@@ -212,6 +213,9 @@ test('every registered quantizer: trains under fit, predicts finite values, leak
     await compressed.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, callbacks: q.callbacks() });
     tf.dispose(compressed.predict(x) as tf.Tensor);
     const before = tf.memory().numTensors;
+    // A second epoch (the optimizer's slots exist by now) must not grow the tensor count either.
+    await compressed.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, callbacks: q.callbacks() });
+    assert.equal(tf.memory().numTensors, before, `${name} leaks tensors in fit`);
     const out = compressed.predict(x) as tf.Tensor;
     assert.ok(values(out).every(Number.isFinite), name);
     out.dispose();

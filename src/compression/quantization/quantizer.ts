@@ -48,7 +48,7 @@ export interface QuantizerExportOptions {
   readonly calibrationPath?: string;
 }
 
-/** Per layer: `weight_bits`, `weight_scale`, `weight_zero_point` (first quantized weight), tracked ranges. */
+/** Per layer: `weight_bits`/`input_bits`/`output_bits`, `weight_scale`, `weight_zero_point` (first quantized weight), tracked ranges. */
 export type Calibration = Record<string, Record<string, number>>;
 
 export const DEFAULT_QUANT_BITS = 8;
@@ -189,14 +189,14 @@ export abstract class Quantizer extends Compressor {
     return out;
   }
 
-  /** Per layer: the bits, scale and zero point of its (first) quantized weight, and tracked ranges. */
+  /** Per layer (NNI v2's calibration config): bits per quant type, the scale and zero point of its (first) quantized weight, tracked ranges. */
   async calibration(): Promise<Calibration> {
     const grids = await this.weightGrids();
     const out: Calibration = {};
     for (const { layer, config } of this.selected) {
       const entry: Record<string, number> = {};
       const grid = [...grids].find(([key]) => key.startsWith(`${layer.name}/`))?.[1];
-      if (config.quantTypes?.includes('weight')) entry.weight_bits = quantBitsOf(config, 'weight');
+      for (const type of config.quantTypes ?? []) entry[`${type}_bits`] = quantBitsOf(config, type);
       if (grid !== undefined) Object.assign(entry, { weight_scale: grid.scale, weight_zero_point: grid.zeroPoint });
       Object.assign(entry, await this.trackedRanges(layer.name));
       out[layer.name] = entry;

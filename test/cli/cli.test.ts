@@ -59,7 +59,7 @@ test('bad flags and values exit 2 and name the flag', async () => {
     [['train', 'mnist-lenet', '--lr=-1'], /--lr must be a positive number, but got '-1'/],
     [['train', 'mnist-lenet', '--bogus'], /Unknown option '--bogus'/],
     [['train', 'mnist-lenet', '--backend', 'gpu'], /--backend must be one of auto, wasm, webgpu, tensorflow, cpu, but got 'gpu'/],
-    [['train', 'nope'], /trial must be one of mnist-lenet, mnist-cnn, but got 'nope'/],
+    [['train', 'nope'], /trial must be one of mnist-lenet, mnist-cnn(, [a-z-]+)*, but got 'nope'/],
     [['train'], /argument 1 must name one trial/],
     [['train', 'mnist-lenet', '--batch-size', '0'], /--batch-size must be an integer ≥ 1, but got '0'/],
   ];

@@ -19,7 +19,7 @@ function KeyBar({ message, asking, readOnly, width }: Props) {
     return <Text wrap="truncate" bold color={theme.warn}>{fit('Quit? [s]top the search · [c]ancel running trials · [l]eave it running · Esc back', width)}</Text>;
   }
   if (message !== undefined) return <Text wrap="truncate" color={theme.accent}>{fit(message, width)}</Text>;
-  const hints = `↑↓ select · Enter detail · s sort · f filter · ${readOnly ? '' : 'p pause · '}e export · q quit · ? help`;
+  const hints = `↑↓ select · ⏎ detail · s sort · f filter · ${readOnly ? '' : 'p pause · '}e export · q quit · ? help`;
   return <Text wrap="truncate" dimColor>{fit(hints, width)}</Text>;
 }
 

@@ -123,3 +123,15 @@ test('speedup stops at a barrier and still gives equal outputs', async () => {
   assert.ok(maxDiff(compressed, small, input) < 1e-5);
   input.dispose();
 });
+
+test('a layer whose every filter is pruned keeps one, so the model stays valid and exact', async () => {
+  const model = convNet();
+  const masks = { 'c1/kernel': tf.zeros([3, 3, 2, 4]), 'c1/bias': tf.zeros([4]) };
+  const { model: small, history } = await speedupWithHistory(model, masks, quiet);
+  assert.deepEqual(history.c1, { kept: [0], of: 4 });
+  const { x } = randomData(model, 2, 8);
+  const masked = convNet(); // same seeds, same weights
+  masked.getLayer('c1').setWeights([masks['c1/kernel'], masks['c1/bias']]);
+  assert.ok(maxDiff(masked, small, x) < 1e-5);
+  tf.dispose([x, ...Object.values(masks)]);
+});

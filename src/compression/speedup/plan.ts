@@ -200,6 +200,12 @@ export async function planSpeedup(model: tf.LayersModel, options: BuildOptions =
     }
   }
   const removed = new Uint8Array(graph.slotCount);
-  for (let s = 0; s < removed.length; s++) removed[s] = blocked[graph.classOf(s)] === 1 ? 0 : 1;
+  for (let emptied = true; emptied; ) {
+    for (let s = 0; s < removed.length; s++) removed[s] = blocked[graph.classOf(s)] === 1 ? 0 : 1;
+    // A layer cannot have zero channels: a tensor that would lose all of them keeps its first.
+    const empty = [...graph.tensors.values()].filter((t) => t.channels > 0 && removed.subarray(t.slot0, t.slot0 + t.channels).every((r) => r === 1));
+    for (const t of empty) blocked[graph.classOf(t.slot0)] = 1;
+    emptied = empty.length > 0;
+  }
   return { graph, weights, constants, removed };
 }

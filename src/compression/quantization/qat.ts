@@ -25,9 +25,8 @@ export function affineGrid(rmin: tf.Tensor, rmax: tf.Tensor, bits: number): { sc
   return tf.tidy(() => {
     const qmax = 2 ** bits - 1;
     const lo = tf.minimum(rmin, 0), hi = tf.maximum(rmax, 0);
-    const range = tf.sub(hi, lo);
-    // A constant zero tensor has no range; scale 1 keeps it at zero.
-    const scale = tf.where(tf.greater(range, 0), tf.div(range, qmax), tf.onesLike(range));
+    // A constant zero tensor has no range; the floor keeps it at zero without dividing by zero.
+    const scale = tf.div(tf.maximum(tf.sub(hi, lo), 1e-30), qmax);
     const zeroPoint = tf.clipByValue(tf.round(tf.neg(tf.div(lo, scale))), 0, qmax);
     return { scale: tf.reshape(scale, []) as tf.Scalar, zeroPoint: tf.reshape(zeroPoint, []) as tf.Scalar };
   });

@@ -127,6 +127,8 @@ export abstract class Quantizer extends Compressor {
    * `quantizeWeight`; weights without a recorded grid are exported as float32.
    */
   protected recordGrid(target: QuantizationTarget, scale: tf.Tensor | number, zeroPoint: tf.Tensor | number, qmax: number): void {
+    // Only `weightGrids` reads grids, and it re-runs the hooks first: training steps need not pay for this.
+    if (target.training) return;
     const key = `${target.layerName}/${target.weightName}`;
     tf.tidy(() => {
       const s = tf.reshape(scale, []), z = tf.reshape(zeroPoint, []);
@@ -180,8 +182,12 @@ export abstract class Quantizer extends Compressor {
     return f(x) as tf.Tensor;
   }
 
-  /** The grids of the weights quantized so far, keyed `layer/weight`, read back. */
+  /** The grids of the quantized weights as they are now, keyed `layer/weight`, read back. */
   async weightGrids(): Promise<Map<string, WeightGrid>> {
+    for (const { layer } of this.selected) {
+      const wrapper = this.boundModel.getLayer(layer.name) as CompressionWrapper;
+      for (const name of wrapper.weightHooks.keys()) tf.dispose(wrapper.effectiveWeight(name));
+    }
     const out = new Map<string, WeightGrid>();
     for (const [key, g] of this.#grids) {
       out.set(key, { scale: (await g.scale.data())[0]!, zeroPoint: (await g.zeroPoint.data())[0]!, qmax: g.qmax });
@@ -215,7 +221,6 @@ export abstract class Quantizer extends Compressor {
    * together with this quantizer, its masks are baked in as well.
    */
   async exportModel({ modelPath, calibrationPath }: QuantizerExportOptions): Promise<void> {
-    // Unwrapping evaluates every weight hook, so the grids match the weights written.
     const stock = unwrapModel(this.boundModel);
     try {
       await saveQuantizedModel(stock, modelPath, await this.weightGrids());

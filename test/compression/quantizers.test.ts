@@ -102,19 +102,17 @@ test('QAT output ranges: EMA (0.99) of training batches, bias-corrected; evaluat
   // (0.99·0.01·(−1) + 0.01·(−3)) / (1 − 0.99²) and the same for the maxima.
   const expected = { min: (0.99 * 0.01 * -1 + 0.01 * -3) / (1 - 0.99 ** 2), max: (0.99 * 0.01 * 2 + 0.01 * 4) / (1 - 0.99 ** 2) };
   const range = await q.trackedRange('d1', 'output');
-  {
-    assertClose([range!.min, range!.max], [expected.min, expected.max], 1e-5);
-    // Evaluation quantizes on that range with 2 bits: scale (max − min)/3, zero point round(2.005/1.67) = 1.
-    const out = values(compressed.predict(tf.tensor2d([[-1.1, 0.9]])) as tf.Tensor);
-    const scale = (expected.max - expected.min) / 3;
-    assertClose(out, [-scale, scale], 1e-5);
-    // Weights and outputs keep separate parameters (NNI v1 shares one buffer): the kernel [1 0; 0 1] has scale 1/255.
-    const calibration = await q.calibration();
-    assertClose([calibration.d1!.weight_scale!, calibration.d1!.weight_zero_point!], [1 / 255, 0], 1e-7);
-    assert.equal(calibration.d1!.weight_bits, 8);
-    assert.equal(calibration.d1!.output_bits, 2);
-    assertClose([calibration.d1!.tracked_min_output!, calibration.d1!.tracked_max_output!], [expected.min, expected.max], 1e-5);
-  }
+  assertClose([range!.min, range!.max], [expected.min, expected.max], 1e-5);
+  // Evaluation quantizes on that range with 2 bits: scale (max − min)/3, zero point round(2.005/1.67) = 1.
+  const out = values(compressed.predict(tf.tensor2d([[-1.1, 0.9]])) as tf.Tensor);
+  const scale = (expected.max - expected.min) / 3;
+  assertClose(out, [-scale, scale], 1e-5);
+  // Weights and outputs keep separate parameters (NNI v1 shares one buffer): the kernel [1 0; 0 1] has scale 1/255.
+  const calibration = await q.calibration();
+  assertClose([calibration.d1!.weight_scale!, calibration.d1!.weight_zero_point!], [1 / 255, 0], 1e-7);
+  assert.equal(calibration.d1!.weight_bits, 8);
+  assert.equal(calibration.d1!.output_bits, 2);
+  assertClose([calibration.d1!.tracked_min_output!, calibration.d1!.tracked_max_output!], [expected.min, expected.max], 1e-5);
 });
 
 test('QAT quantStartStep: weights stay float until step() was called that often', () => {

@@ -38,6 +38,11 @@ function layerFlops(layer: tf.layers.Layer): number {
   return 0;
 }
 
+/** Kernel size of every conv and dense layer, by name: the weights `sparsity` counts. */
+export function kernelSizes(model: tf.LayersModel): Record<string, number> {
+  return Object.fromEntries(model.layers.filter((l) => layerFlops(l) > 0).map((l) => [l.name, l.getWeights()[0]!.size]));
+}
+
 /** Reads weights asynchronously: the webgpu backend has no synchronous read in Node. */
 export async function modelStats(model: tf.LayersModel): Promise<ModelStats> {
   let params = 0, nonzeroParams = 0, flops = 0, sparseFlops = 0, kernelSize = 0, kernelNonzero = 0;

@@ -5,7 +5,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { createTuner, type Tuner } from '../search/tuner.js';
-import { toConfig, type FlatParams } from '../search/space.js';
+import { parseSearchSpace, toConfig, type FlatParams } from '../search/space.js';
 import type { TrialRecord as TunerTrial } from '../search/trials.js';
 import { SquishError } from '../errors.js';
 import { shouldStopEarly } from './early-stopping.js';
@@ -14,8 +14,10 @@ import { score, type Baseline } from './objective.js';
 import { buildPlan } from './plan.js';
 import { TrialPool } from './pool.js';
 import type { BaselineResult, TrialEnvironment } from './protocol.js';
+import type { SensitivityTable } from './sensitivity-table.js';
 import type { ExperimentSpec } from './spec.js';
 import { Store, type ExperimentRecord, type TrialRecord } from './store/store.js';
+import { cheapestAllocation, prunedLayerParams, sparsityRepair } from './warm-start.js';
 
 export const DEFAULT_RUNNER = new URL('./runner.js', import.meta.url).href;
 
@@ -52,6 +54,8 @@ export class Search {
   readonly #resumed: boolean;
   readonly #aborts = new Map<number, AbortController>();
   #tuner!: Tuner;
+  /** Parameters of the first trials, from the sensitivity analysis (enqueued before any suggestion). */
+  #warmStart: FlatParams[] = [];
   #paused = false;
   #stopping: 'no' | 'finish-running' | 'cancel-running' = 'no';
   #wake: () => void = () => {};
@@ -122,7 +126,7 @@ export class Search {
     try {
       this.#emit({ type: 'experiment', experimentId: this.experiment.id, name: this.experiment.name, resumed: this.#resumed });
       const { baseline, baseModelDir } = await this.#baseline(pool);
-      this.#tuner = this.#buildTuner();
+      this.#buildTuner(await this.#sensitivity(pool, baseModelDir));
       const inflight = new Set<Promise<void>>();
       for (;;) {
         const outOfTime = spec.maxDuration !== undefined && (performance.now() - started) / 1000 >= spec.maxDuration;
@@ -169,15 +173,39 @@ export class Search {
     return { trial, model, seed, epochs, backend, speedup };
   }
 
-  #buildTuner(): Tuner {
+  /**
+   * The base model's sensitivity table when a lever needs it: read from the store (a resumed search
+   * reuses what the original measured), else measured by a worker and stored. Null when no lever applies
+   * or the runner cannot measure it.
+   */
+  async #sensitivity(pool: TrialPool, baseModelDir: string): Promise<SensitivityTable | null> {
+    const { warmStart, repairConstraints, objective } = this.spec;
+    if (objective.minSparsity === undefined || !(warmStart || repairConstraints)) return null;
+    const stored = this.store.sensitivity(this.experiment.id);
+    if (stored !== null) return stored as SensitivityTable;
+    const layers = [...new Set([...prunedLayerParams(parseSearchSpace(this.spec.searchSpace)).values()].flat().map((p) => p.layer))];
+    if (layers.length === 0) return null;
+    const table = await pool.sensitivity({ env: this.#env(), baseModelDir, layers, runner: this.#runner });
+    if (table !== null) this.store.setSensitivity(this.experiment.id, table);
+    return table;
+  }
+
+  /** The tuner, rebuilt from the stored trials, with the levers the sensitivity table allows. */
+  #buildTuner(table: SensitivityTable | null): void {
     const pareto = this.spec.objective.maximize === 'pareto';
     const trials: TunerTrial[] = this.store.trials(this.experiment.id).map((t) => toTunerTrial(t, pareto));
-    return createTuner({
+    const space = parseSearchSpace(this.spec.searchSpace);
+    const { minSparsity } = this.spec.objective;
+    const levers = table !== null && minSparsity !== undefined;
+    const allocation = levers && this.spec.warmStart ? cheapestAllocation(space, table, minSparsity) : null;
+    this.#warmStart = allocation === null ? [] : [allocation];
+    this.#tuner = createTuner({
       algorithm: this.spec.tuner.algorithm,
-      space: this.spec.searchSpace,
+      space,
       seed: this.spec.tuner.seed ?? this.spec.seed,
       directions: pareto ? ['maximize', 'minimize'] : ['maximize'],
       trials,
+      ...(levers && this.spec.repairConstraints ? { repair: sparsityRepair(space, table, minSparsity) } : {}),
     });
   }
 
@@ -187,7 +215,8 @@ export class Search {
     const waiting = trials.find((t) => t.state === 'waiting');
     if (waiting !== undefined) return waiting;
     if (trials.length >= this.spec.maxTrials) return undefined;
-    const suggestion = this.#tuner.suggest();
+    const warm = this.#warmStart[trials.length];
+    const suggestion = warm !== undefined ? this.#tuner.enqueue(warm) : this.#tuner.suggest();
     return this.store.addTrial(this.experiment.id, suggestion.number, suggestion.params);
   }
 

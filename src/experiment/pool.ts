@@ -4,7 +4,8 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { BaselineResult, BaselineTask, TrialResult, TrialTask, WorkerMessage } from './protocol.js';
+import type { BaselineResult, BaselineTask, SensitivityTask, TrialResult, TrialTask, WorkerMessage } from './protocol.js';
+import type { SensitivityTable } from './sensitivity-table.js';
 import { answer } from './protocol.js';
 
 export type PoolTask = Omit<TrialTask, 'kind' | 'port' | 'control'>;
@@ -45,6 +46,11 @@ export class TrialPool {
 
   async baseline(task: Omit<BaselineTask, 'kind'>): Promise<BaselineResult> {
     return (await this.#piscina.run({ ...task, kind: 'baseline' } satisfies BaselineTask)) as BaselineResult;
+  }
+
+  /** The runner's sensitivity table, or null when the runner has no `analyzeSensitivity`. */
+  async sensitivity(task: Omit<SensitivityTask, 'kind'>): Promise<SensitivityTable | null> {
+    return (await this.#piscina.run({ ...task, kind: 'sensitivity' } satisfies SensitivityTask)) as SensitivityTable | null;
   }
 
   get threads(): number {

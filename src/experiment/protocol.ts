@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { CompressionPlan } from './plan.js';
+import type { SensitivityTable } from './sensitivity-table.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Metrics } from './store/store.js';
 
@@ -23,6 +24,16 @@ export interface BaselineTask {
 export interface BaselineResult {
   readonly baseModelDir: string;
   readonly metrics: Metrics & { readonly accuracy: number; readonly gzipBytes: number };
+}
+
+/** Measures how much pruning each layer alone costs, on the cached base model (see `sensitivity.ts`). */
+export interface SensitivityTask {
+  readonly kind: 'sensitivity';
+  readonly env: TrialEnvironment;
+  readonly baseModelDir: string;
+  /** The layers the search space prunes. */
+  readonly layers: readonly string[];
+  readonly runner: string;
 }
 
 export interface TrialTask {
@@ -67,6 +78,8 @@ export interface TrialReporter {
 export interface TrialRunner {
   prepareBaseline(task: BaselineTask): Promise<BaselineResult>;
   runTrial(task: TrialTask, reporter: TrialReporter): Promise<TrialResult>;
+  /** Optional: without it, a search runs without the levers that need a sensitivity table. */
+  analyzeSensitivity?(task: SensitivityTask): Promise<SensitivityTable>;
 }
 
 /** How long a worker waits for a stop decision before going on (the orchestrator answers in ms). */

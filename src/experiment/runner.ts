@@ -19,7 +19,9 @@ import { resolveTrialDefinition } from '../../trials/registry.js';
 import { evaluateModel, fitModel } from '../../trials/training.js';
 import { createPruner, createQuantizer } from './algorithms.js';
 import { directoryBytes, latencyMs, modelStats } from './model-stats.js';
-import type { BaselineResult, BaselineTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
+import type { BaselineResult, BaselineTask, SensitivityTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
+import { analyzeSensitivity as analyzeModel } from './sensitivity.js';
+import type { SensitivityTable } from './sensitivity-table.js';
 import type { Metrics } from './store/store.js';
 
 /** Latency is measured on one batch of this many test images. */
@@ -75,6 +77,16 @@ export async function prepareBaseline(task: BaselineTask): Promise<BaselineResul
   await saveModel(base.model, task.artifactDir);
   base.model.dispose();
   return { baseModelDir: base.dir, metrics: { ...evaluation, ...(await exportedMetrics(task.artifactDir, data)) } };
+}
+
+export async function analyzeSensitivity(task: SensitivityTask): Promise<SensitivityTable> {
+  const { def, data } = await setup(task.env);
+  const base = await loadModel(task.baseModelDir);
+  try {
+    return await analyzeModel(base, data.test, def.loss, task.layers);
+  } finally {
+    base.dispose();
+  }
 }
 
 export async function runTrial(task: TrialTask, reporter: TrialReporter): Promise<TrialResult> {

@@ -76,6 +76,13 @@ export const experimentSchema = z.strictObject({
   concurrency: z.number().int().positive().default(() => availableParallelism()),
   backend: z.enum(BACKEND_NAMES).default('auto'),
   earlyStopping: earlyStoppingSchema.default({ enabled: true, startupTrials: 5, warmupEpochs: 0 }),
+  /**
+   * With `minSparsity` and an element-wise pruner (level, agp): measure once how much pruning each layer
+   * alone costs (sensitivity analysis), and run first the cheapest per-layer allocation that meets it.
+   */
+  warmStart: z.boolean().default(true),
+  /** With `minSparsity` and an element-wise pruner: raise sampled sparsities that would miss it before the trial runs. */
+  repairConstraints: z.boolean().default(true),
   /** Export channel-pruned trials with the pruned channels removed (`speedup`), so their size and latency are real. */
   speedup: z.boolean().optional(),
 });

@@ -1,5 +1,6 @@
 /** The piscina worker: runs a baseline or a trial task with the runner module the task names. */
-import { workerReporter, type BaselineResult, type BaselineTask, type TrialResult, type TrialRunner, type TrialTask } from './protocol.js';
+import { workerReporter, type BaselineResult, type BaselineTask, type SensitivityTask, type TrialResult, type TrialRunner, type TrialTask } from './protocol.js';
+import type { SensitivityTable } from './sensitivity-table.js';
 
 const runners = new Map<string, Promise<TrialRunner>>();
 
@@ -12,9 +13,10 @@ function loadRunner(url: string): Promise<TrialRunner> {
   return runner;
 }
 
-export default async function runTask(task: BaselineTask | TrialTask): Promise<BaselineResult | TrialResult> {
+export default async function runTask(task: BaselineTask | SensitivityTask | TrialTask): Promise<BaselineResult | SensitivityTable | TrialResult | null> {
   const runner = await loadRunner(task.runner);
   if (task.kind === 'baseline') return runner.prepareBaseline(task);
+  if (task.kind === 'sensitivity') return runner.analyzeSensitivity?.(task) ?? null;
   try {
     return await runner.runTrial(task, workerReporter(task));
   } finally {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { InputError, formatPath } from '../errors.js';
+import { contains } from './distributions.js';
 import { Prng } from './prng.js';
 import { parseSearchSpace, toConfig, toFlatParams, type FlatParams, type SearchSpace } from './space.js';
 import { show } from './space-schema.js';
@@ -22,6 +23,12 @@ export interface TunerOptions extends SamplerOptions {
   readonly directions?: readonly Direction[];
   /** Stored trials to continue from (any order; numbers must be unique). */
   readonly trials?: readonly TrialRecord[];
+  /**
+   * Maps each sampled point to one that meets constraints known before a trial runs (e.g. a
+   * sparsity budget computable from the parameters), so no trial is spent where it cannot be
+   * feasible. The repaired point is what is recorded, so the model learns from what ran.
+   */
+  readonly repair?: (params: FlatParams) => FlatParams;
 }
 
 export interface Suggestion {
@@ -76,6 +83,7 @@ export class Tuner {
   readonly #seed: number;
   readonly #sampler: Sampler;
   readonly #trials: TrialRecord[];
+  readonly #repair: (params: FlatParams) => FlatParams;
 
   constructor(options: TunerOptions) {
     const checked = check(optionsSchema, options, 'options');
@@ -92,6 +100,7 @@ export class Tuner {
       if (i > 0 && t.number === this.#trials[i - 1]!.number) throw new InputError(`options.trials must have unique numbers, but got ${t.number} twice`);
     });
     this.#sampler = createSampler(options.algorithm, this.space, this.directions, this.#seed, options);
+    this.#repair = options.repair ?? ((params) => params);
   }
 
   /** All trials so far, ordered by number. */
@@ -99,12 +108,33 @@ export class Tuner {
     return this.#trials;
   }
 
-  /** Samples the next trial's parameters and records it as running. */
+  /** Samples the next trial's parameters (repaired, see {@link TunerOptions.repair}) and records it as running. */
   suggest(): Suggestion {
-    const number = this.#trials.length === 0 ? 0 : this.#trials[this.#trials.length - 1]!.number + 1;
+    const number = this.#nextNumber();
     const rng = new Prng(this.#seed, number);
     const values = this.#sampler.sample({ space: this.space, trials: this.#trials, directions: this.directions, rng });
-    const params = toFlatParams(this.space, values);
+    return this.#record(number, this.#repair(toFlatParams(this.space, values)));
+  }
+
+  /**
+   * Records a running trial with the given parameters instead of sampled ones (Optuna's
+   * `enqueue_trial`): a warm start from prior knowledge. They are validated against the space.
+   */
+  enqueue(params: FlatParams): Suggestion {
+    for (const spec of this.space.params) {
+      const value = params[spec.name];
+      if (value !== undefined && !contains(spec.distribution, value)) {
+        throw new InputError(`params.${spec.name} must lie in its search-space domain, but got ${show(value)}`);
+      }
+    }
+    return this.#record(this.#nextNumber(), params);
+  }
+
+  #nextNumber(): number {
+    return this.#trials.length === 0 ? 0 : this.#trials[this.#trials.length - 1]!.number + 1;
+  }
+
+  #record(number: number, params: FlatParams): Suggestion {
     this.#trials.push({ number, state: 'running', params });
     return { number, params, config: toConfig(this.space, params) };
   }

@@ -65,6 +65,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (trial_id, kind)
   );
   `,
+  // Version 2: the sensitivity analysis of the base model (JSON), so a resumed search warm-starts and
+  // repairs exactly as the original did without measuring again.
+  `
+  ALTER TABLE experiments ADD COLUMN sensitivity TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

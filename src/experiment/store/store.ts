@@ -123,6 +123,16 @@ export class Store {
     this.#db.prepare('UPDATE experiments SET baseline = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(baseline), now(), id);
   }
 
+  setSensitivity(id: number, table: unknown): void {
+    this.#db.prepare('UPDATE experiments SET sensitivity = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(table), now(), id);
+  }
+
+  /** The stored sensitivity table (JSON-parsed), or null if none was measured. */
+  sensitivity(id: number): unknown {
+    const row = this.#db.prepare('SELECT sensitivity FROM experiments WHERE id = ?').get(id) as { sensitivity: string | null } | undefined;
+    return row?.sensitivity == null ? null : JSON.parse(row.sensitivity);
+  }
+
   addTrial(experimentId: number, number: number, params: Record<string, unknown>): TrialRecord {
     const { lastInsertRowid } = this.#db.prepare(`INSERT INTO trials (experiment_id, number, state, params, revision) VALUES (?, ?, 'waiting', ?, ${this.#nextRevision()})`).run(experimentId, number, JSON.stringify(params));
     return this.trial(Number(lastInsertRowid));

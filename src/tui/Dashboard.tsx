@@ -58,7 +58,7 @@ function Dashboard(props: Props) {
   const finished = useMemo(() => trials.filter((t) => FINISHED.has(t.state)), [trials]);
   const plotted = useMemo(() => finished.filter((t) => t.metrics.accuracy != null && t.metrics.gzipBytes != null), [finished]);
   const front = useMemo(() => new Set(snapshot.paretoFront.map((t) => t.id)), [snapshot.paretoFront]);
-  const format = useMemo(() => (spec.objective.maximize === 'compression' ? (v: number) => `${(2 ** v).toFixed(1)}×` : pct), [spec.objective.maximize]);
+  const format = useMemo(() => (spec.objective.maximize === 'compression' ? (v: number) => `${(2 ** v).toFixed(2)}×` : pct), [spec.objective.maximize]);
   const box = layout(rows, running.length);
   const live = experiment.status === 'running';
   const elapsed = (live ? now : experiment.updatedAt) - experiment.createdAt;

@@ -18,13 +18,14 @@ export function rangeOf(values: readonly number[]): Range {
 }
 
 /**
- * `values` as columns of eighth-blocks, `height` lines of `width` columns; with more values than
- * columns each column shows the last value of its bucket (right for a best-so-far series).
+ * `values` as columns of eighth-blocks, `height` lines of `width` columns. With more values than
+ * columns each column shows the last value of its bucket (right for a best-so-far series); with
+ * fewer, each value is drawn several columns wide.
  */
 export function barChart(values: readonly number[], width: number, height: number, range: Range = rangeOf(values)): string[] {
-  const columns = Math.min(width, values.length);
-  const levels = Array.from({ length: columns }, (_, c) => {
-    const v = values[Math.min(values.length - 1, Math.floor(((c + 1) * values.length) / columns) - 1)]!;
+  const n = values.length;
+  const levels = Array.from({ length: n === 0 ? 0 : width }, (_, c) => {
+    const v = values[n >= width ? Math.floor(((c + 1) * n) / width) - 1 : Math.floor((c * n) / width)]!;
     // At least one eighth, so the smallest value still shows.
     return Math.max(1, Math.round(((v - range.min) / (range.max - range.min)) * height * 8));
   });

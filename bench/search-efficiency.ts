@@ -42,7 +42,9 @@ interface SeedResult {
   /** From the start of the search (dense training included) to that trial's end. */
   secondsToTarget: number | null;
   baselineSeconds: number;
-  hit: { number: number; accuracy: number; sparsity: number } | null;
+  /** From the dense baseline to the first trial's start: the sensitivity analysis, when it runs. */
+  analysisSeconds: number;
+  hit: { number: number; accuracy: number; sparsity: number; params: Record<string, unknown> } | null;
   trials: Array<{ number: number; accuracy: number | null; sparsity: number | null; feasible: boolean | null; finishedAtS: number }>;
 }
 
@@ -61,6 +63,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
   const started = performance.now();
   const at = () => (performance.now() - started) / 1000;
   let baselineSeconds = 0;
+  let firstStart = NaN;
   let denseAccuracy = NaN;
   const trials: SeedResult['trials'] = [];
   let hit: SeedResult['hit'] = null;
@@ -71,13 +74,14 @@ async function runSeed(seed: number): Promise<SeedResult> {
       baselineSeconds = at();
       denseAccuracy = e.baseline.accuracy!;
     }
+    if (e.type === 'trial-started' && Number.isNaN(firstStart)) firstStart = at();
     if (e.type !== 'trial-finished') return;
     const t = e.trial;
     trials.push({ number: t.number, accuracy: t.metrics.accuracy ?? null, sparsity: t.metrics.sparsity ?? null, feasible: t.feasible, finishedAtS: +at().toFixed(2) });
     process.stderr.write(`seed ${seed} trial ${t.number}: ${t.state} acc ${t.metrics.accuracy} sparsity ${t.metrics.sparsity?.toFixed(4)} at ${at().toFixed(1)} s\n`);
     const meets = t.state === 'complete' && t.metrics.sparsity! >= 0.9 && t.metrics.accuracy! >= denseAccuracy - 0.01;
     if (meets && hit === null) {
-      hit = { number: t.number, accuracy: t.metrics.accuracy!, sparsity: t.metrics.sparsity! };
+      hit = { number: t.number, accuracy: t.metrics.accuracy!, sparsity: t.metrics.sparsity!, params: t.params };
       secondsToTarget = +at().toFixed(2);
       trialsToTarget = trials.length;
       search.stop('cancel');
@@ -86,7 +90,7 @@ async function runSeed(seed: number): Promise<SeedResult> {
   await search.run();
   search.close();
   rmSync(dir, { recursive: true, force: true });
-  return { seed, denseAccuracy, trialsToTarget, secondsToTarget, baselineSeconds: +baselineSeconds.toFixed(2), hit, trials };
+  return { seed, denseAccuracy, trialsToTarget, secondsToTarget, baselineSeconds: +baselineSeconds.toFixed(2), analysisSeconds: +(firstStart - baselineSeconds).toFixed(2), hit, trials };
 }
 
 const results: SeedResult[] = [];

@@ -14,7 +14,7 @@ import { score, type Baseline } from './objective.js';
 import { buildPlan } from './plan.js';
 import { TrialPool } from './pool.js';
 import type { BaselineResult, TrialEnvironment } from './protocol.js';
-import type { SensitivityTable } from './sensitivity-table.js';
+import { mergeTables, type SensitivityTable } from './sensitivity-table.js';
 import type { ExperimentSpec } from './spec.js';
 import { Store, type ExperimentRecord, type TrialRecord } from './store/store.js';
 import { cheapestAllocation, prunedLayerParams, sparsityRepair } from './warm-start.js';
@@ -185,8 +185,12 @@ export class Search {
     if (stored !== null) return stored as SensitivityTable;
     const layers = [...new Set([...prunedLayerParams(parseSearchSpace(this.spec.searchSpace)).values()].flat().map((p) => p.layer))];
     if (layers.length === 0) return null;
-    const table = await pool.sensitivity({ env: this.#env(), baseModelDir, layers, runner: this.#runner });
-    if (table !== null) this.store.setSensitivity(this.experiment.id, table);
+    // Every worker analyses a share of the layers: the first trial waits on the slowest share.
+    const shares = Array.from({ length: Math.min(this.spec.concurrency, layers.length) }, (_, w) => layers.filter((_, i) => i % this.spec.concurrency === w));
+    const tables = await Promise.all(shares.map((share) => pool.sensitivity({ env: this.#env(), baseModelDir, layers: share, runner: this.#runner })));
+    if (tables.some((t) => t === null)) return null;
+    const table = mergeTables(tables as SensitivityTable[]);
+    this.store.setSensitivity(this.experiment.id, table);
     return table;
   }
 

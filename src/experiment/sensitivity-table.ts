@@ -22,6 +22,11 @@ export interface SensitivityTable {
   readonly layers: Readonly<Record<string, readonly SensitivityPoint[]>>;
 }
 
+/** One table from analyses of disjoint layer groups of one model (run on several workers at once). */
+export function mergeTables(tables: readonly SensitivityTable[]): SensitivityTable {
+  return { ...tables[0]!, layers: Object.assign({}, ...tables.map((t) => t.layers)) as SensitivityTable['layers'] };
+}
+
 /** Element-wise magnitude pruners: a layer at sparsity s has exactly ⌊n·s⌋ zeros, so plans predict sparsity. */
 export const ELEMENTWISE_PRUNERS: ReadonlySet<string> = new Set(['level', 'agp']);
 

@@ -85,16 +85,20 @@ test('a resumed search reuses the stored sensitivity table and continues where i
   process.env.SQUISH_TEST_SENSITIVITY_LOG = log;
   try {
     const first = newSearch({ maxTrials: 6, seed: 2 });
+    assert.deepEqual(first.search.store.sensitivity(first.search.experiment.id), null);
     let started = 0;
     first.search.on((e) => {
       if (e.type === 'trial-started' && ++started === 3) first.search.stop('cancel');
     });
     await first.search.run();
     first.search.close();
+    // Two workers, two layers: each analysed one, at once.
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n').filter(Boolean).sort(), ['a', 'b']);
     const resumed = Search.resume('exp', { dbFile: first.dbFile, runner: RUNNER });
+    assert.deepEqual(resumed.store.sensitivity(resumed.experiment.id), TABLE, 'the shares merged into one table');
     const summary = await resumed.run();
     resumed.close();
-    assert.equal(readFileSync(log, 'utf8'), 'analysis\n', 'measured once');
+    assert.equal(readFileSync(log, 'utf8').split('\n').filter(Boolean).length, 2, 'not measured again');
     assert.equal(summary.trials.length, 6);
     assert.ok(summary.trials.every((t) => t.state === 'complete' && t.metrics.sparsity! >= 0.85));
     assert.deepEqual(summary.trials.find((t) => t.number === 0)!.params, cheapestAllocation(parseSearchSpace(SPACE), TABLE, 0.85));

@@ -43,13 +43,20 @@ function filterGradConv(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, inf
  * (KH·KW·Ci × B·OH·OW floats) only grows.
  */
 const IM2COL_MAX_IN_CHANNELS = 4;
+/** Largest patch matrix (im2col or dy · Wᵀ, KH·KW·Ci × B·OH·OW) we allocate: 128 MB of heap. */
+const MAX_PATCH_FLOATS = 2 ** 25;
+
+function patchFloats(info: tf.backend_util.Conv2DInfo): number {
+  return info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
+}
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
-  return s.finish(info.inChannels <= IM2COL_MAX_IN_CHANNELS ? filterGradIm2col(s, x, dy, info) : filterGradConv(s, x, dy, info));
+  const im2col = info.inChannels <= IM2COL_MAX_IN_CHANNELS && patchFloats(info) <= MAX_PATCH_FLOATS;
+  return s.finish(im2col ? filterGradIm2col(s, x, dy, info) : filterGradConv(s, x, dy, info));
 }
 
 /** dx as col2im(dy · Wᵀ): work only at real output positions. */
@@ -82,7 +89,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): tf.Tenso
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
-  const col2im = info.inHeight * info.inWidth >= COL2IM_MIN_AREA_RATIO * info.outHeight * info.outWidth;
+  const col2im = info.inHeight * info.inWidth >= COL2IM_MIN_AREA_RATIO * info.outHeight * info.outWidth && patchFloats(info) <= MAX_PATCH_FLOATS;
   return s.finish(col2im ? inputGradCol2im(s, dy, filter, info) : inputGradConv(s, dy, filter, info));
 }
 

@@ -1,7 +1,7 @@
 /**
  * Loads our SIMD kernels (native/kernels.c) onto the tfjs-backend-wasm heap: the module imports the
  * backend's own WebAssembly.Memory, so kernels read and write tensors where they lie, by offset,
- * with no copies. Instantiated once per backend memory (synchronously: the module is 2 KB).
+ * with no copies. Instantiated once per backend memory (synchronously: the module is ~20 KB).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './native/binary.js';

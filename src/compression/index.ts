@@ -17,6 +17,7 @@ export { PruningTarget, type MaskSet } from './target-space.js';
 export { Compressor } from './compressor.js';
 export { MetricPruner, Pruner, customPrunerSpec, keepAllButLowest, perChannel, type ExportOptions, type Granularity } from './pruner.js';
 export { loadMasks, saveMasks } from './masks.js';
+export { OnnxExportError, SUPPORTED_LAYERS as ONNX_LAYERS, convertToOnnx, exportOnnx } from './onnx/export.js';
 export { LevelPruner, LEVEL_SPEC } from './pruners/level.js';
 export { AGPPruner, AGP_DEFAULTS, AGP_SPEC, agpCurve, agpSparsity, type AGPOptions } from './pruners/agp.js';
 export { LotteryTicketPruner, LOTTERY_TICKET_SPEC, lotterySparsity, type LotteryTicketOptions } from './pruners/lottery-ticket.js';

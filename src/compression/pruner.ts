@@ -13,6 +13,7 @@ import { Compressor } from './compressor.js';
 import type { ConfigSpec, LayerConfig, ResolvedLayer } from './config.js';
 import { saveModel } from '../engine/model-io.js';
 import { saveMasks } from './masks.js';
+import { exportOnnx } from './onnx/export.js';
 import { unwrapModel } from './model.js';
 import { layerSetting } from './settings.js';
 import { PruningTarget, type MaskSet } from './target-space.js';
@@ -24,6 +25,8 @@ export interface ExportOptions {
   readonly modelPath: string;
   /** File for the masks (see `loadMasks`). */
   readonly maskPath?: string;
+  /** File for the same stock model as ONNX (see `exportOnnx`). */
+  readonly onnxPath?: string;
 }
 
 /** The spec a custom pruner gets when it gives none: it reads `sparsity` on any compressible layer. */
@@ -71,11 +74,12 @@ export abstract class Pruner extends Compressor {
     return out;
   }
 
-  /** Writes the compressed model as a stock TF.js model (masks baked in) and, optionally, the masks. */
-  async exportModel({ modelPath, maskPath }: ExportOptions): Promise<void> {
+  /** Writes the compressed model as a stock TF.js model (masks baked in) and, optionally, the masks and an ONNX file. */
+  async exportModel({ modelPath, maskPath, onnxPath }: ExportOptions): Promise<void> {
     const stock = unwrapModel(this.boundModel);
     try {
       await saveModel(stock, modelPath);
+      if (onnxPath !== undefined) await exportOnnx(stock, onnxPath);
     } finally {
       stock.dispose();
     }

@@ -9,7 +9,7 @@
  */
 import type { NumericDistribution } from '../search/distributions.js';
 import type { FlatParams, ParamSpec, SearchSpace } from '../search/space.js';
-import { ELEMENTWISE_PRUNERS, layerCost, planSparsity, type SensitivityTable } from './sensitivity-table.js';
+import { ELEMENTWISE_PRUNERS, layerCost, planSparsity, type CostMetric, type SensitivityTable } from './sensitivity-table.js';
 
 /** Aim this far above the budget, so float rounding of ⌊n·s⌋ in the pruner never lands a weight short. */
 const MARGIN = 1e-4;
@@ -82,10 +82,10 @@ export function sparsityRepair(space: SearchSpace, table: SensitivityTable, minS
 /**
  * The allocation meeting `minSparsity` at the least summed cost: from every layer at its lower bound,
  * repeatedly raise the layer whose next step costs least per weight it zeroes (greedy on the marginal
- * cost, the Lagrangian optimum when costs are convex). Null when the space is not a plain per-layer
- * space of one element-wise pruner (other parameters would have no value to start from).
+ * cost, the Lagrangian optimum when costs are convex; on a tie the larger layer). Null when the space is
+ * not a plain per-layer space of one element-wise pruner (other parameters would have no value to start from).
  */
-export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number): FlatParams | null {
+export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number, metric: CostMetric = 'loss'): FlatParams | null {
   const [entry] = prunedLayerParams(space, table.kernels);
   if (entry === undefined) return null;
   const [algorithm, layers] = entry;
@@ -96,13 +96,28 @@ export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, 
     let best: { l: LayerParam; next: number; price: number } | undefined;
     for (const l of layers) {
       const now = s.get(l)!;
-      const next = atOrAbove(l.d, now + (l.d.step ?? ALLOCATION_STEP));
+      // Rounded: repeated steps would otherwise store values such as 0.7000000000000002.
+      const next = Number(atOrAbove(l.d, now + (l.d.step ?? ALLOCATION_STEP)).toPrecision(12));
       if (next <= now) continue;
-      const price = (layerCost(table, l.layer, next) - layerCost(table, l.layer, now)) / (table.kernels[l.layer]! * (next - now));
-      if (best === undefined || price < best.price) best = { l, next, price };
+      const price = (layerCost(table, l.layer, next, metric) - layerCost(table, l.layer, now, metric)) / (table.kernels[l.layer]! * (next - now));
+      const larger = best !== undefined && price === best.price && table.kernels[l.layer]! > table.kernels[best.l.layer]!;
+      if (best === undefined || price < best.price || larger) best = { l, next, price };
     }
     if (best === undefined) break; // every layer at its upper bound: as close as the space allows
     s.set(best.l, best.next);
   }
   return { pruning: algorithm, ...Object.fromEntries(layers.map((l) => [l.spec.name, s.get(l)!])) };
+}
+
+/**
+ * The warm-start points, at most `count` (one per worker): the cheapest allocation by added loss, then,
+ * as a hedge run beside it, the cheapest by lost accuracy when that differs.
+ */
+export function warmStartPoints(space: SearchSpace, table: SensitivityTable, minSparsity: number, count: number): FlatParams[] {
+  const points: FlatParams[] = [];
+  for (const metric of ['loss', 'accuracy'] as const) {
+    const p = cheapestAllocation(space, table, minSparsity, metric);
+    if (p !== null && !points.some((q) => JSON.stringify(q) === JSON.stringify(p))) points.push(p);
+  }
+  return points.slice(0, count);
 }

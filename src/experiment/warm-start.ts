@@ -2,8 +2,8 @@
  * Two search levers that read the base model's sensitivity table (issue 11):
  *
  * - Constraint repair. With an element-wise pruner the overall weight sparsity of a per-layer plan is
- *   known before training, so a sampled point that misses `minSparsity` is moved onto the budget (every
- *   layer raised the same fraction of the way to its upper bound) instead of spending a trial on it.
+ *   known before training, so a sampled point that misses `minSparsity` is raised onto the budget
+ *   instead of spending a trial on it.
  * - Warm start. The first trials are allocations that meet `minSparsity` at the least predicted cost
  *   (the loss increase each layer caused alone, summed): large, insensitive layers take the sparsity.
  */
@@ -53,44 +53,12 @@ function sparsities(layers: readonly LayerParam[], params: FlatParams): Record<s
 }
 
 /**
- * A repair function for the tuner: points whose plan falls short of `minSparsity` move to the smallest
- * t in [0, 1] with every layer at s + t·(high − s) meeting it (bisection; the plan's sparsity grows with t).
+ * Greedy on the marginal cost (the Lagrangian optimum when costs are convex): from `start`, repeatedly
+ * raise the layer whose next step costs least per weight it zeroes (on a tie the larger layer) until the
+ * plan meets `minSparsity`, or every layer is at its upper bound.
  */
-export function sparsityRepair(space: SearchSpace, table: SensitivityTable, minSparsity: number): (params: FlatParams) => FlatParams {
-  const byAlgorithm = prunedLayerParams(space, table.kernels);
-  return (params) => {
-    const layers = byAlgorithm.get(String(params.pruning));
-    if (layers === undefined || planSparsity(table, sparsities(layers, params)) >= minSparsity + MARGIN) return params;
-    const at = (t: number): FlatParams => {
-      const out: Record<string, FlatParams[string]> = { ...params };
-      for (const l of layers) {
-        const s = params[l.spec.name] as number;
-        out[l.spec.name] = atOrAbove(l.d, s + t * (l.d.high - s));
-      }
-      return out;
-    };
-    let [lo, hi] = [0, 1];
-    for (let i = 0; i < 40; i++) {
-      const mid = (lo + hi) / 2;
-      if (planSparsity(table, sparsities(layers, at(mid))) >= minSparsity + MARGIN) hi = mid;
-      else lo = mid;
-    }
-    return at(hi);
-  };
-}
-
-/**
- * The allocation meeting `minSparsity` at the least summed cost: from every layer at its lower bound,
- * repeatedly raise the layer whose next step costs least per weight it zeroes (greedy on the marginal
- * cost, the Lagrangian optimum when costs are convex; on a tie the larger layer). Null when the space is
- * not a plain per-layer space of one element-wise pruner (other parameters would have no value to start from).
- */
-export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number, metric: CostMetric = 'loss'): FlatParams | null {
-  const [entry] = prunedLayerParams(space, table.kernels);
-  if (entry === undefined) return null;
-  const [algorithm, layers] = entry;
-  if (space.params.length !== layers.length + 1) return null;
-  const s = new Map(layers.map((l) => [l, l.d.low]));
+function raiseToBudget(layers: readonly LayerParam[], table: SensitivityTable, start: ReadonlyMap<LayerParam, number>, minSparsity: number, metric: CostMetric): Map<LayerParam, number> {
+  const s = new Map(start);
   const current = () => Object.fromEntries(layers.map((l) => [l.layer, s.get(l)!]));
   while (planSparsity(table, current()) < minSparsity + MARGIN) {
     let best: { l: LayerParam; next: number; price: number } | undefined;
@@ -106,6 +74,35 @@ export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, 
     if (best === undefined) break; // every layer at its upper bound: as close as the space allows
     s.set(best.l, best.next);
   }
+  return s;
+}
+
+/**
+ * A repair function for the tuner: a point whose plan falls short of `minSparsity` keeps its sampled
+ * sparsities as floors and is raised to the budget where the added loss is least, so the tuner's
+ * samples explore the allocations that can be feasible instead of the cheap-to-reach dense corner.
+ */
+export function sparsityRepair(space: SearchSpace, table: SensitivityTable, minSparsity: number): (params: FlatParams) => FlatParams {
+  const byAlgorithm = prunedLayerParams(space, table.kernels);
+  return (params) => {
+    const layers = byAlgorithm.get(String(params.pruning));
+    if (layers === undefined || planSparsity(table, sparsities(layers, params)) >= minSparsity + MARGIN) return params;
+    const raised = raiseToBudget(layers, table, new Map(layers.map((l) => [l, params[l.spec.name] as number])), minSparsity, 'loss');
+    return { ...params, ...Object.fromEntries(layers.map((l) => [l.spec.name, raised.get(l)!])) };
+  };
+}
+
+/**
+ * The allocation meeting `minSparsity` at the least summed cost, raised from every layer at its lower
+ * bound. Null when the space is not a plain per-layer space of one element-wise pruner (other
+ * parameters would have no value to start from).
+ */
+export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number, metric: CostMetric = 'loss'): FlatParams | null {
+  const [entry] = prunedLayerParams(space, table.kernels);
+  if (entry === undefined) return null;
+  const [algorithm, layers] = entry;
+  if (space.params.length !== layers.length + 1) return null;
+  const s = raiseToBudget(layers, table, new Map(layers.map((l) => [l, l.d.low])), minSparsity, metric);
   return { pruning: algorithm, ...Object.fromEntries(layers.map((l) => [l.spec.name, s.get(l)!])) };
 }
 

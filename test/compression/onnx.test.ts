@@ -147,7 +147,7 @@ test('a level-pruned LeNet-5 exported with onnxPath predicts as the compressed m
   }
 });
 
-test('an unsupported layer fails with an error naming it and its class', async () => {
+test('an unsupported layer or input rank fails with an error naming the layer and its class', async () => {
   const model = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1 }),
@@ -159,4 +159,6 @@ test('an unsupported layer fails with an error naming it and its class', async (
     assert.match(e.message, /layer 'up' \(UpSampling2D\): unsupported layer class/);
     return true;
   });
+  const sequence = tf.sequential({ layers: [tf.layers.dense({ name: 'perStep', inputShape: [4, 3], units: 2 })] });
+  await assert.rejects(exportOnnx(sequence, join(tmpdir(), 'never.onnx')), /layer 'perStep' \(Dense\): supports rank-2 inputs only, got rank 3/);
 });

@@ -38,7 +38,8 @@ export function convertToOnnx(model: tf.LayersModel): Uint8Array {
     if (layer.getClassName() === 'InputLayer') continue;
     for (const node of layer.inboundNodes) {
       const ins = node.inputTensors.map((t) => values.get(t.id));
-      if (ins.some((v) => v === undefined) || node.outputTensors.length !== 1) continue;
+      // A node fed from outside this model (the layer also serves another graph) is not part of it.
+      if (ins.some((v) => v === undefined)) continue;
       const call = { b, layer, config: layer.getConfig(), inputs: ins as Value[], inputShapes: node.inputTensors.map((t) => t.shape) };
       values.set(node.outputTensors[0].id, convertLayer(call));
     }

@@ -1,6 +1,6 @@
 /** Collects the nodes and initializers of an ONNX graph, handing out unique value names. */
 import * as tf from '@tensorflow/tfjs';
-import { FLOAT, INT64, type AttributeValue, type Node, type Tensor } from './proto.js';
+import { FLOAT, type AttributeValue, type Node, type Tensor } from './proto.js';
 
 /** A value in the graph. Rank-4 values (TF.js NHWC) are held NCHW, as ONNX's Conv and pools want. */
 export interface Value {
@@ -36,12 +36,6 @@ export class GraphBuilder {
   scalar(base: string, value: number): string {
     const name = this.fresh(base);
     this.initializers.push({ name, dims: [], dataType: FLOAT, data: Float32Array.of(value) });
-    return name;
-  }
-
-  int64s(base: string, values: readonly number[]): string {
-    const name = this.fresh(base);
-    this.initializers.push({ name, dims: [values.length], dataType: INT64, data: BigInt64Array.from(values, BigInt) });
     return name;
   }
 

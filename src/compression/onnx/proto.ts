@@ -52,14 +52,14 @@ class Writer {
   }
 }
 
+/** TensorProto.DataType FLOAT: every value Squish exports is float32. */
 export const FLOAT = 1;
-export const INT64 = 7;
 
 export interface Tensor {
   readonly name: string;
   readonly dims: readonly number[];
-  readonly dataType: typeof FLOAT | typeof INT64;
-  readonly data: Float32Array | BigInt64Array;
+  readonly dataType: typeof FLOAT;
+  readonly data: Float32Array;
 }
 
 export type AttributeValue = number | readonly number[] | { readonly float: number };

@@ -130,7 +130,8 @@ export default function App({ feed, subscribe, control, dbFile }: Props) {
     : control === undefined ? 'watching' : stopping ? 'stopping' : paused ? 'paused' : 'running';
   return (
     <Dashboard snapshot={snapshot} list={list} selected={selected} top={top.current} sortLabel={SORT_ORDERS[sort]!.label}
-      filterLabel={FILTERS[filter]!} view={view} detail={detail} status={status} message={message} asking={asking}
+      filterLabel={FILTERS[filter]!} view={view} detail={detail} status={status} asking={asking}
+      message={message ?? (finished && control !== undefined ? 'the search has finished: q prints its summary and exits' : undefined)}
       readOnly={control === undefined} now={clock} columns={size.columns} rows={size.rows} />
   );
 }

@@ -1,12 +1,17 @@
 /** The terminal UI's frames over synthetic stores: header, table, sorting, filtering, scrolling, detail, keys, sizes. */
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
 import { artifactRoot } from '../../src/experiment/orchestrator.js';
+import ErrorBoundary from '../../src/tui/ErrorBoundary.js';
 import { KEYS, mountApp } from './harness.js';
 import { fixtureState, fixtureStore } from './store-fixture.js';
+
+// A failed assertion must not leave a UI (its clock, its stdin listener) keeping the process alive.
+afterEach(cleanup);
 
 const rowNumbers = (frame: string) => [...frame.matchAll(/^[▸ ] [◆ ]?#(\d+)\s/gm)].map((m) => Number(m[1]));
 
@@ -190,6 +195,32 @@ test('e exports the selected trial\'s model beside the current directory, or say
   assert.equal(readFileSync(join(cwd, 'fixture-trial-0', 'model.json'), 'utf8'), '{"format":"layers-model"}');
   await ui.press(KEYS.down, 'e');
   assert.match(ui.frame(), /trial 1 of fixture has no exported model \(its state is complete\)/);
+  ui.unmount();
+  fixture.store.close();
+});
+
+test('a view that throws shows the error instead of taking the process down, and tells its owner', async () => {
+  const errors: string[] = [];
+  const Broken = (): never => {
+    throw new Error('boom in a view');
+  };
+  const ui = render(<ErrorBoundary onError={(e) => errors.push(e.message)}><Broken /></ErrorBoundary>);
+  assert.match(ui.lastFrame()!, /The terminal UI failed: boom in a view/);
+  assert.deepEqual(errors, ['boom in a view']);
+  ui.unmount();
+});
+
+test('when the search has finished, the live view says so and p no longer pauses', async () => {
+  const fixture = fixtureStore({ trials: 4, epochs: 1 });
+  const calls: string[] = [];
+  const ui = await mountApp(fixture, { control: { paused: () => false, setPaused: () => void calls.push('paused'), stop: () => void calls.push('stop') } });
+  fixture.store.setExperimentStatus(fixture.experimentId, 'done');
+  await ui.notify();
+  assert.match(ui.frame().split('\n')[0]!, /finished$/);
+  assert.match(ui.frame(), /the search has finished: q prints its summary and exits/);
+  await ui.press('p');
+  assert.match(ui.frame(), /the search has finished$/m);
+  assert.deepEqual(calls, []);
   ui.unmount();
   fixture.store.close();
 });

@@ -87,6 +87,8 @@ Options:
   --json             NDJSON events on stdout, then a JSON summary
   -h, --help         show this help
 
+On a terminal a live view shows the search ('?' lists its keys); 'squish watch <name>' opens it
+read-only from another terminal.
 Ctrl-C stops scheduling and lets running trials finish; a second Ctrl-C cancels them.
 'squish resume <name>' continues a stopped or killed search.`,
   options: {

@@ -72,9 +72,9 @@ export class PruningTarget {
     return axis === undefined ? undefined : axis < 0 ? this.weight.rank + axis : axis;
   }
 
-  /** Fraction of the weight's entries that the mask removes. Reads synchronously (cpu, wasm, tensorflow). */
-  get sparsity(): number {
-    const mask = this.mask.dataSync();
+  /** Fraction of the weight's entries that the mask removes. Asynchronous: webgpu in Node cannot read synchronously. */
+  async sparsity(): Promise<number> {
+    const mask = await this.mask.data();
     return mask.filter((m) => m === 0).length / mask.length;
   }
 

@@ -73,11 +73,11 @@ for (const [name, { make, zeros: expected }] of Object.entries(CASES)) {
     await train(pruner, compressed, x, y, pruner instanceof LotteryTicketPruner ? [2, 3] : [3, 4]);
     assert.equal(tf.memory().numTensors, tensors, 'tensors after one more epoch');
 
-    const got = Object.fromEntries(pruner.targets.map((t) => [t.name, zeros(t.mask)]));
+    const got = Object.fromEntries(await Promise.all(pruner.targets.map(async (t) => [t.name, await zeros(t.mask)])));
     assert.deepEqual(got, expected);
     for (const t of pruner.targets) {
-      assert.equal(leakedEntries(t.weight, t.mask), 0, `${t.name}: pruned weights that are not 0`);
-      if (t.bias !== undefined) assert.equal(leakedEntries(t.bias, t.wrapper.maskOf(t.setting.bias!)!.read()), 0, `${t.name}: bias`);
+      assert.equal(await leakedEntries(t.weight, t.mask), 0, `${t.name}: pruned weights that are not 0`);
+      if (t.bias !== undefined) assert.equal(await leakedEntries(t.bias, t.wrapper.maskOf(t.setting.bias!)!.read()), 0, `${t.name}: bias`);
     }
     pruner.dispose();
     compressed.dispose();

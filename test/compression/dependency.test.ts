@@ -14,11 +14,11 @@ await useTestBackend();
 const quiet = { log: () => {} };
 
 /** The kept output channels of a pruned layer, from its weight mask. */
-function keptChannels(pruner: MetricPruner, layer: string, weight = 'kernel'): number[] {
+async function keptChannels(pruner: MetricPruner, layer: string, weight = 'kernel'): Promise<number[]> {
   const masks = pruner.getMasks();
   const mask = masks[`${layer}/${weight}`]!;
   const perChannel = tf.tidy(() => tf.max(mask.reshape([-1, mask.shape.at(-1)!]), 0));
-  const kept = values(perChannel).flatMap((v, c) => (v > 0 ? [c] : []));
+  const kept = (await values(perChannel)).flatMap((v, c) => (v > 0 ? [c] : []));
   tf.dispose([...Object.values(masks), perChannel]);
   return kept;
 }
@@ -77,21 +77,21 @@ function scoredBranchy(): tf.LayersModel {
   return model;
 }
 
-test('dependency-aware filter pruners prune the same channels across an Add, by summed score, BN included', () => {
+test('dependency-aware filter pruners prune the same channels across an Add, by summed score, BN included', async () => {
   const independent = new L1FilterPruner(scoredBranchy(), [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   independent.compress();
-  assert.deepEqual([keptChannels(independent, 'ca'), keptChannels(independent, 'cb')], [[1, 3], [0, 3]]);
+  assert.deepEqual([await keptChannels(independent, 'ca'), await keptChannels(independent, 'cb')], [[1, 3], [0, 3]]);
 
   const aware = new L1FilterPruner(scoredBranchy(), [{ opTypes: ['Conv2D'], sparsity: 0.5 }], { dependencyAware: true });
   aware.compress();
-  assert.deepEqual([keptChannels(aware, 'ca'), keptChannels(aware, 'cb'), keptChannels(aware, 'bn', 'gamma')], [[1, 3], [1, 3], [1, 3]]);
+  assert.deepEqual([await keptChannels(aware, 'ca'), await keptChannels(aware, 'cb'), await keptChannels(aware, 'bn', 'gamma')], [[1, 3], [1, 3], [1, 3]]);
 });
 
-test('in a group with different sparsities, the common channels go first, then each layer its own', () => {
+test('in a group with different sparsities, the common channels go first, then each layer its own', async () => {
   const pruner = new L1FilterPruner(scoredBranchy(), [{ opNames: 'ca', sparsity: 0.25 }, { opNames: 'cb', sparsity: 0.5 }], { dependencyAware: true });
   pruner.compress();
   // Common: ⌊4·0.25⌋ = 1 class, the lowest sum (channel 0); cb then adds its own lowest left, channel 1.
-  assert.deepEqual([keptChannels(pruner, 'ca'), keptChannels(pruner, 'cb'), keptChannels(pruner, 'bn', 'gamma')], [[1, 2, 3], [2, 3], [1, 2, 3]]);
+  assert.deepEqual([await keptChannels(pruner, 'ca'), await keptChannels(pruner, 'cb'), await keptChannels(pruner, 'bn', 'gamma')], [[1, 2, 3], [2, 3], [1, 2, 3]]);
 });
 
 test('every channel pruner has the mode: coupled layers keep the same channels', async () => {
@@ -109,21 +109,21 @@ test('every channel pruner has the mode: coupled layers keep the same channels',
     const { x } = randomData(model, 4, 3);
     tf.dispose(compressed.predict(x) as tf.Tensor);
     pruner.step(); // the activation pruners prune once their statistics are in
-    const ca = keptChannels(pruner, 'ca');
+    const ca = await keptChannels(pruner, 'ca');
     assert.equal(ca.length, 2, name);
-    assert.deepEqual(keptChannels(pruner, 'cb'), ca, name);
+    assert.deepEqual(await keptChannels(pruner, 'cb'), ca, name);
     x.dispose();
   }
 });
 
-test('SlimPruner in dependency-aware mode prunes the BatchNorms of a residual Add together', () => {
+test('SlimPruner in dependency-aware mode prunes the BatchNorms of a residual Add together', async () => {
   const model = buildResNet({ seed: 2, width: 0.25, size: 8 });
   for (const name of ['b2c2_bn', 'b2p_bn']) setWeights(model, name, [Array.from({ length: 8 }, (_, i) => (name === 'b2p_bn' ? i + 1 : 8 - i))]);
   const pruner = new SlimPruner(model, [{ opNames: ['b2c2_bn', 'b2p_bn'], sparsity: 0.5 }], { dependencyAware: true });
   pruner.compress();
-  const kept = keptChannels(pruner, 'b2c2_bn', 'gamma');
+  const kept = await keptChannels(pruner, 'b2c2_bn', 'gamma');
   assert.equal(kept.length, 4);
-  assert.deepEqual(keptChannels(pruner, 'b2p_bn', 'gamma'), kept);
+  assert.deepEqual(await keptChannels(pruner, 'b2p_bn', 'gamma'), kept);
 });
 
 test('options.dependencyAware must be a boolean', () => {

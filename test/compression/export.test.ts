@@ -7,14 +7,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { useTestBackend } from '../helpers/backend.js';
-import { L1FilterPruner, LevelPruner, loadMasks, type Pruner } from '../../src/compression/index.js';
-import { branchyNet, convNet, randomData, values } from './fixtures.js';
+import { CompressionWrapper, L1FilterPruner, LevelPruner, loadMasks, type Pruner } from '../../src/compression/index.js';
+import { assertSamePredictions, branchyNet, convNet, randomData, values } from './fixtures.js';
 
 const backend = await useTestBackend();
+// Stock tfjs finds no WebGPU in Node (Squish's Dawn bring-up is what the child must not import): a
+// webgpu export is loaded on wasm, its weights compared bit for bit and its predictions within 1e-5.
+const childBackend = backend === 'webgpu' ? 'wasm' : backend;
 
 /**
  * Loads `dir` with stock tfjs in a fresh node process (nothing of Squish imported, no custom class
- * registered), on the same backend, and prints its predictions for the inputs in `inputFile`.
+ * registered), on `childBackend`, and prints its predictions for the inputs in `inputFile` and its
+ * weights as loaded.
  */
 const CHILD = `
 import * as tf from '@tensorflow/tfjs';
@@ -32,16 +36,40 @@ const model = await tf.loadLayersModel({
 });
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
 const y = model.predict(tf.tensor(input.values, input.shape));
-console.log(JSON.stringify({ classes: model.layers.map((l) => l.getClassName()), y: Array.from(y.dataSync()) }));
+const weights = Object.fromEntries(model.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+console.log(JSON.stringify({ classes: model.layers.map((l) => l.getClassName()), y: Array.from(y.dataSync()), weights }));
 `;
 
-async function predictInFreshProcess(dir: string, x: tf.Tensor): Promise<{ classes: string[]; y: number[] }> {
+interface Loaded {
+  classes: string[];
+  y: number[];
+  weights: Record<string, number[]>;
+}
+
+async function predictInFreshProcess(dir: string, x: tf.Tensor): Promise<Loaded> {
   const inputFile = join(dir, 'input.json');
-  await writeFile(inputFile, JSON.stringify({ values: Array.from(x.dataSync()), shape: x.shape }));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CHILD, dir, inputFile, backend], {
+  await writeFile(inputFile, JSON.stringify({ values: Array.from(await x.data()), shape: x.shape }));
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', CHILD, dir, inputFile, childBackend], {
     cwd: process.cwd(),
   });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as { classes: string[]; y: number[] };
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Loaded;
+}
+
+/** Every weight the compressed model computes with (mask ⊙ w for wrapped layers), keyed as the stock model names it. */
+async function effectiveWeights(compressed: tf.LayersModel): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const layer of compressed.layers) {
+    if (!(layer instanceof CompressionWrapper)) {
+      for (const v of layer.weights) out[v.originalName] = await values(v.read());
+      continue;
+    }
+    for (const v of layer.inner.weights) {
+      const t = layer.effectiveWeight(v.originalName.split('/').pop()!);
+      out[v.originalName] = await values(t);
+      t.dispose();
+    }
+  }
+  return out;
 }
 
 async function exportAndCompare(model: tf.LayersModel, pruner: Pruner, expectedClasses: string[]): Promise<void> {
@@ -56,14 +84,15 @@ async function exportAndCompare(model: tf.LayersModel, pruner: Pruner, expectedC
     assert.doesNotMatch(await readFile(join(dir, 'model', 'model.json'), 'utf8'), /CompressionWrapper|_mask/);
     const child = await predictInFreshProcess(join(dir, 'model'), x);
     assert.deepEqual(child.classes, expectedClasses);
-    assert.deepEqual(child.y, Array.from((compressed.predict(x) as tf.Tensor).dataSync()));
+    assert.deepEqual(child.weights, await effectiveWeights(compressed));
+    assertSamePredictions(child.y, Array.from(await (compressed.predict(x) as tf.Tensor).data()), childBackend === backend);
 
     const loaded = await loadMasks(join(dir, 'masks.json'));
     const masks = pruner.getMasks();
     assert.deepEqual(Object.keys(loaded), Object.keys(masks));
     for (const key of Object.keys(masks)) {
       assert.deepEqual(loaded[key].shape, masks[key].shape, key);
-      assert.deepEqual(values(loaded[key]), values(masks[key]), key);
+      assert.deepEqual(await values(loaded[key]), await values(masks[key]), key);
     }
     tf.dispose([...Object.values(loaded), ...Object.values(masks)]);
   } finally {

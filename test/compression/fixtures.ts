@@ -1,4 +1,5 @@
 /** Tiny models and data for the compression tests; every random choice is seeded. */
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 
 export const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
@@ -67,17 +68,28 @@ export function setWeights(model: tf.LayersModel, layerName: string, values: num
   tf.dispose(tensors);
 }
 
-/** A tensor's entries, with −0 read as 0 (a pruned negative weight becomes −0). */
-export function values(t: tf.Tensor): number[] {
-  return Array.from(t.dataSync(), (v) => (v === 0 ? 0 : v));
+/** A tensor's entries, with −0 read as 0 (a pruned negative weight becomes −0). Asynchronous, for webgpu. */
+export async function values(t: tf.Tensor): Promise<number[]> {
+  return Array.from(await t.data(), (v) => (v === 0 ? 0 : v));
 }
 
 /** How many entries of `weight` are non-zero where `mask` is zero. */
-export function leakedEntries(weight: tf.Tensor, mask: tf.Tensor): number {
-  const w = weight.dataSync();
-  return Array.from(mask.dataSync()).filter((m, i) => m === 0 && w[i] !== 0).length;
+export async function leakedEntries(weight: tf.Tensor, mask: tf.Tensor): Promise<number> {
+  const [w, m] = await Promise.all([weight.data(), mask.data()]);
+  return Array.from(m).filter((v, i) => v === 0 && w[i] !== 0).length;
 }
 
-export function zeros(t: tf.Tensor): number {
-  return Array.from(t.dataSync()).filter((v) => v === 0).length;
+export async function zeros(t: tf.Tensor): Promise<number> {
+  return Array.from(await t.data()).filter((v) => v === 0).length;
+}
+
+/**
+ * Asserts that `actual` predicts as `expected`: bit for bit when both come from the same backend, else
+ * (webgpu against a stock wasm process, which round differently) within 1e-5 of the largest |expected|.
+ */
+export function assertSamePredictions(actual: number[], expected: number[], sameBackend: boolean, message?: string): void {
+  if (sameBackend) return assert.deepEqual(actual, expected, message);
+  assert.equal(actual.length, expected.length, message);
+  const tol = 1e-5 * Math.max(...expected.map(Math.abs));
+  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) <= tol, `${message ?? ''}[${i}]: ${a} vs ${expected[i]} (tolerance ${tol})`));
 }

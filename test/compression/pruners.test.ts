@@ -35,61 +35,61 @@ function pointwiseConv(inChannels: number, filters: number[][], bias = [0.1, 0.2
   return model;
 }
 
-test('keepAllButLowest prunes exactly k: the lowest scores, ties at the threshold by position', () => {
+test('keepAllButLowest prunes exactly k: the lowest scores, ties at the threshold by position', async () => {
   const scores = tf.tensor1d([3, 1, 2, 1, 1, 5]);
-  assert.deepEqual(values(keepAllButLowest(scores, 0)), [1, 1, 1, 1, 1, 1]);
-  assert.deepEqual(values(keepAllButLowest(scores, 2)), [1, 0, 1, 0, 1, 1]);
-  assert.deepEqual(values(keepAllButLowest(scores, 4)), [1, 0, 0, 0, 0, 1]);
-  assert.deepEqual(values(keepAllButLowest(scores, 6)), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(await values(keepAllButLowest(scores, 0)), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(await values(keepAllButLowest(scores, 2)), [1, 0, 1, 0, 1, 1]);
+  assert.deepEqual(await values(keepAllButLowest(scores, 4)), [1, 0, 0, 0, 0, 1]);
+  assert.deepEqual(await values(keepAllButLowest(scores, 6)), [0, 0, 0, 0, 0, 0]);
 });
 
-test('Level prunes the ⌊n·s⌋ smallest |w|, and exactly that many on ties', () => {
+test('Level prunes the ⌊n·s⌋ smallest |w|, and exactly that many on ties', async () => {
   const model = denseNet(2, 3);
   setWeights(model, 'd1', [[0.5, -0.1, 0.3, -0.2, 0.05, 0.4]]);
   const pruner = new LevelPruner(model, [{ opNames: ['d1'], sparsity: 0.5 }]);
   pruner.compress();
-  assert.deepEqual(maskOf(pruner), [1, 0, 1, 0, 0, 1]);
+  assert.deepEqual(await maskOf(pruner), [1, 0, 1, 0, 0, 1]);
 
   setWeights(model, 'd1', [[0.1, -0.1, 0.1, 0.1, -0.1, 0.1]]);
   const tied = new LevelPruner(model, [{ opNames: ['d1'], sparsity: 0.5 }]);
   tied.compress();
   // NNI's `|w| > threshold` would prune all six; the first three by position go.
-  assert.deepEqual(maskOf(tied), [0, 0, 0, 1, 1, 1]);
+  assert.deepEqual(await maskOf(tied), [0, 0, 0, 1, 1, 1]);
 });
 
 // Filters as points: L1 = |a|+|b|, L2 = √(a²+b²). f0 (1,1): 2, 1.414; f1 (1.8,0): 1.8, 1.8; f2 (3,3); f3 (0,2.5).
 const normFilters = [[1, 1], [1.8, 0], [3, 3], [0, 2.5]];
 
-test('L1Filter prunes the filters with the smallest Σ|w|, with their biases', () => {
+test('L1Filter prunes the filters with the smallest Σ|w|, with their biases', async () => {
   const pruner = new L1FilterPruner(pointwiseConv(2, normFilters), [{ opTypes: ['Conv2D'], sparsity: 0.25 }]);
   pruner.compress();
-  assert.deepEqual(maskOf(pruner), [1, 0, 1, 1, 1, 0, 1, 1]); // filter 1, in both input rows
-  assert.deepEqual(biasMaskOf(pruner), [1, 0, 1, 1]);
-  assert.deepEqual(values(pruner.targets[0].bias!).map((v) => Math.round(v * 10) / 10), [0.1, 0, 0.3, 0.4]);
+  assert.deepEqual(await maskOf(pruner), [1, 0, 1, 1, 1, 0, 1, 1]); // filter 1, in both input rows
+  assert.deepEqual(await biasMaskOf(pruner), [1, 0, 1, 1]);
+  assert.deepEqual((await values(pruner.targets[0].bias!)).map((v) => Math.round(v * 10) / 10), [0.1, 0, 0.3, 0.4]);
 });
 
-test('L2Filter prunes the filters with the smallest ‖w‖₂', () => {
+test('L2Filter prunes the filters with the smallest ‖w‖₂', async () => {
   const pruner = new L2FilterPruner(pointwiseConv(2, normFilters), [{ opTypes: ['Conv2D'], sparsity: 0.25 }]);
   pruner.compress();
-  assert.deepEqual(biasMaskOf(pruner), [0, 1, 1, 1]);
+  assert.deepEqual(await biasMaskOf(pruner), [0, 1, 1, 1]);
   const half = new L2FilterPruner(pointwiseConv(2, normFilters), [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   half.compress();
-  assert.deepEqual(biasMaskOf(half), [0, 0, 1, 1]);
+  assert.deepEqual(await biasMaskOf(half), [0, 0, 1, 1]);
 });
 
 // Points (0,0), (1,0), (0,2), (5,5): d = 1+2+√50 = 10.071, 1+√5+√41 = 9.639, 2+√5+√34 = 10.067, √50+√41+√34 = 19.305.
 const fpgmFilters = [[0, 0], [1, 0], [0, 2], [5, 5]];
 
-test('FPGM scores Σ_g ‖W_f − W_g‖ and prunes the smallest sums', () => {
-  const sums = values(distanceSums(tf.tensor2d(fpgmFilters)));
+test('FPGM scores Σ_g ‖W_f − W_g‖ and prunes the smallest sums', async () => {
+  const sums = await values(distanceSums(tf.tensor2d(fpgmFilters)));
   const expected = [3 + Math.sqrt(50), 1 + Math.sqrt(5) + Math.sqrt(41), 2 + Math.sqrt(5) + Math.sqrt(34), Math.sqrt(50) + Math.sqrt(41) + Math.sqrt(34)];
   sums.forEach((s, i) => assert.ok(Math.abs(s - expected[i]) < 1e-5, `d(${i}) = ${s}, expected ${expected[i]}`));
   const one = new FPGMPruner(pointwiseConv(2, fpgmFilters), [{ opTypes: ['Conv2D'], sparsity: 0.25 }]);
   one.compress();
-  assert.deepEqual(biasMaskOf(one), [1, 0, 1, 1]);
+  assert.deepEqual(await biasMaskOf(one), [1, 0, 1, 1]);
   const two = new FPGMPruner(pointwiseConv(2, fpgmFilters), [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   two.compress();
-  assert.deepEqual(biasMaskOf(two), [1, 0, 0, 1]); // f2 (10.067) goes before f0 (10.071)
+  assert.deepEqual(await biasMaskOf(two), [1, 0, 0, 1]); // f2 (10.067) goes before f0 (10.071)
 });
 
 // Input x = [1, −1, 2, 0] at the 4 positions; filter weights [1, −1, 0.5, 2], zero bias. After relu:
@@ -104,7 +104,7 @@ async function pruneAfterOneBatch(pruner: ActivationAPoZRankFilterPruner | Activ
   const compressed = pruner.compress();
   assert.equal(pruner.statisticsReady, false);
   pruner.step();
-  assert.deepEqual(biasMaskOf(pruner), [1, 1, 1, 1]); // no statistics yet: nothing pruned
+  assert.deepEqual(await biasMaskOf(pruner), [1, 1, 1, 1]); // no statistics yet: nothing pruned
   (compressed.predict(x) as tf.Tensor).dispose();
   assert.equal(pruner.statisticsReady, true);
   pruner.step();
@@ -114,17 +114,17 @@ test('APoZ prunes the channels with the most zeros after relu, exactly k on ties
   const { model, x } = activationModel();
   const one = new ActivationAPoZRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.25 }]);
   await pruneAfterOneBatch(one, x);
-  assert.deepEqual(biasMaskOf(one), [1, 0, 1, 1]);
+  assert.deepEqual(await biasMaskOf(one), [1, 0, 1, 1]);
   const two = new ActivationAPoZRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   await pruneAfterOneBatch(two, x);
-  assert.deepEqual(biasMaskOf(two), [0, 0, 1, 1]); // c1, then c0 of the three tied at .5
+  assert.deepEqual(await biasMaskOf(two), [0, 0, 1, 1]); // c1, then c0 of the three tied at .5
 });
 
 test('MeanActivation prunes the channels with the smallest mean activation; relu6 clips first', async () => {
   const { model, x } = activationModel();
   const pruner = new ActivationMeanRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   await pruneAfterOneBatch(pruner, x);
-  assert.deepEqual(biasMaskOf(pruner), [1, 0, 0, 1]);
+  assert.deepEqual(await biasMaskOf(pruner), [1, 0, 0, 1]);
 });
 
 test('relu6 clips activations before they are averaged', async () => {
@@ -134,10 +134,10 @@ test('relu6 clips activations before they are averaged', async () => {
   const x = tf.tensor4d([10, 0, 0, 1, 0, 1, 0, 1], [1, 2, 2, 2]);
   const relu = new ActivationMeanRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }]);
   await pruneAfterOneBatch(relu, x);
-  assert.deepEqual(biasMaskOf(relu), [1, 0, 1, 0]);
+  assert.deepEqual(await biasMaskOf(relu), [1, 0, 1, 0]);
   const relu6 = new ActivationMeanRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }], { activation: 'relu6' });
   await pruneAfterOneBatch(relu6, x);
-  assert.deepEqual(biasMaskOf(relu6), [0, 1, 1, 0]);
+  assert.deepEqual(await biasMaskOf(relu6), [0, 1, 1, 0]);
 });
 
 test('pruner options are validated', () => {
@@ -148,7 +148,7 @@ test('pruner options are validated', () => {
   assert.throws(() => new SlimPruner(twoBatchNorms(), [{ opTypes: 'BatchNormalization', sparsity: 0.5 }], { scale: -1 }), /options\.scale must be a number ≥ 0, but got -1/);
 });
 
-test('activation pruners wait for statisticsBatchNum batches', () => {
+test('activation pruners wait for statisticsBatchNum batches', async () => {
   const { model, x } = activationModel();
   const pruner = new ActivationMeanRankFilterPruner(model, [{ opTypes: ['Conv2D'], sparsity: 0.5 }], { statisticsBatchNum: 2 });
   const compressed = pruner.compress();
@@ -156,12 +156,12 @@ test('activation pruners wait for statisticsBatchNum batches', () => {
   pruner.step();
   pruner.updateMasks(); // asked too early: a no-op, not a ranking of 0/0
   assert.equal(pruner.statisticsReady, false);
-  assert.deepEqual(biasMaskOf(pruner), [1, 1, 1, 1]);
+  assert.deepEqual(await biasMaskOf(pruner), [1, 1, 1, 1]);
   // A second batch, −x: c0 [0,1,0,0], c1 [1,0,2,0], c2 [0,.5,0,0], c3 [0,2,0,0]. Means over both batches:
   // c0 .5, c1 .5, c2 .25, c3 1 → c2, then c0 (tied with c1).
   (compressed.predict(tf.neg(x)) as tf.Tensor).dispose();
   pruner.step();
-  assert.deepEqual(biasMaskOf(pruner), [0, 1, 0, 1]);
+  assert.deepEqual(await biasMaskOf(pruner), [0, 1, 0, 1]);
 });
 
 /** Dense(3) → bn1 → Dense(4) → bn2, with γ set by hand. */
@@ -179,27 +179,32 @@ function twoBatchNorms(): tf.LayersModel {
   return model;
 }
 
-test('Slim ranks |γ| of all BatchNormalization layers together and masks γ and β', () => {
+test('Slim ranks |γ| of all BatchNormalization layers together and masks γ and β', async () => {
   const pruner = new SlimPruner(twoBatchNorms(), [{ opTypes: ['BatchNormalization'], sparsity: 0.5 }]);
   pruner.compress();
   // 7 channels, k = 3: .05 (bn2), .1 and .15 (bn1). Per layer it would have been bn1 [0,1,1], bn2 [1,0,1,0].
-  assert.deepEqual(maskOf(pruner, 0), [0, 0, 1]);
-  assert.deepEqual(maskOf(pruner, 1), [1, 0, 1, 1]);
-  assert.deepEqual(biasMaskOf(pruner, 1), [1, 0, 1, 1]);
+  assert.deepEqual(await maskOf(pruner, 0), [0, 0, 1]);
+  assert.deepEqual(await maskOf(pruner, 1), [1, 0, 1, 1]);
+  assert.deepEqual(await biasMaskOf(pruner, 1), [1, 0, 1, 1]);
 });
 
 test('Slim with sparsity training adds scale·Σ|γ| to the loss until trainingEpochs, then prunes', async () => {
   const model = twoBatchNorms();
   const pruner = new SlimPruner(model, [{ opTypes: ['BatchNormalization'], sparsity: 0.5 }], { scale: 0.01, trainingEpochs: 1 });
   const compressed = pruner.compress();
-  assert.deepEqual(maskOf(pruner, 0), [1, 1, 1]);
-  const penalty = () => tf.tidy(() => compressed.layers.flatMap((l) => l.calculateLosses()).reduce((a, b) => a + b.dataSync()[0], 0));
-  assert.ok(Math.abs(penalty() - 0.01 * (0.1 + 0.15 + 0.9 + 0.3 + 0.05 + 0.7 + 0.2)) < 1e-6);
+  assert.deepEqual(await maskOf(pruner, 0), [1, 1, 1]);
+  const penalty = async () => {
+    const losses = tf.tidy(() => compressed.layers.flatMap((l) => l.calculateLosses()));
+    const sum = (await Promise.all(losses.map(values))).reduce((a, [v]) => a + v!, 0);
+    tf.dispose(losses);
+    return sum;
+  };
+  assert.ok(Math.abs(await penalty() - 0.01 * (0.1 + 0.15 + 0.9 + 0.3 + 0.05 + 0.7 + 0.2)) < 1e-6);
   pruner.updateEpoch(0);
-  assert.deepEqual(maskOf(pruner, 0), [1, 1, 1]);
+  assert.deepEqual(await maskOf(pruner, 0), [1, 1, 1]);
   pruner.updateEpoch(1);
-  assert.deepEqual(maskOf(pruner, 0), [0, 0, 1]);
-  assert.equal(penalty(), 0);
+  assert.deepEqual(await maskOf(pruner, 0), [0, 0, 1]);
+  assert.equal(await penalty(), 0);
 });
 
 test('fit minimises the Slim penalty: identical inputs normalise to 0, so only scale·sign(γ) moves γ', async () => {
@@ -208,7 +213,7 @@ test('fit minimises the Slim penalty: identical inputs normalise to 0, so only s
   const pruner = new SlimPruner(model, [{ opNames: 'bn', sparsity: 0.5 }], { scale: 1, trainingEpochs: 5 });
   const compressed = pruner.compress();
   await compressed.fit(tf.ones([4, 2]), tf.zeros([4, 3]), { epochs: 1, batchSize: 4, verbose: 0, callbacks: pruner.callbacks() });
-  assert.ok(values(pruner.targets[0].weight).every((g) => Math.abs(g - 0.9) < 1e-6));
+  assert.ok((await values(pruner.targets[0].weight)).every((g) => Math.abs(g - 0.9) < 1e-6));
 });
 
 test('AGP follows s_f + (s_i − s_f)(1 − (t − t0)/span)³ on the frequency grid', () => {
@@ -223,33 +228,33 @@ test('AGP follows s_f + (s_i − s_f)(1 − (t − t0)/span)³ on the frequency 
   assert.equal(agpSparsity({ exclude: false, finalSparsity: 0.6 }, 0), 0.6);
 });
 
-test('AGP prunes gradually, counting epoch 0 and ranking only surviving weights', () => {
+test('AGP prunes gradually, counting epoch 0 and ranking only surviving weights', async () => {
   const model = denseNet(8, 5); // d1 has 40 weights
   const pruner = new AGPPruner(model, [{ opNames: ['d1'], initialSparsity: 0.2, finalSparsity: 0.5, endEpoch: 3 }]);
   pruner.compress();
-  const sparsities = [pruner.targets[0].sparsity];
-  const masks = [maskOf(pruner)];
+  const sparsities = [await pruner.targets[0].sparsity()];
+  const masks = [await maskOf(pruner)];
   for (const epoch of [1, 2]) {
     pruner.updateEpoch(epoch);
-    sparsities.push(pruner.targets[0].sparsity);
-    masks.push(maskOf(pruner));
+    sparsities.push(await pruner.targets[0].sparsity());
+    masks.push(await maskOf(pruner));
   }
   // 40·0.2 = 8; 40·(0.5 − 0.3/8) = 18.5 → 18; 40·0.5 = 20.
   assert.deepEqual(sparsities, [8 / 40, 18 / 40, 20 / 40]);
   for (let i = 1; i < masks.length; i++) assert.ok(masks[i].every((m, j) => m <= masks[i - 1][j]), 'pruned weights stay pruned');
 });
 
-test('AGP with updatesPerEpoch follows the same curve at fractional epochs, step by step', () => {
+test('AGP with updatesPerEpoch follows the same curve at fractional epochs, step by step', async () => {
   const model = denseNet(8, 5);
   const pruner = new AGPPruner(model, [{ opNames: ['d1'], finalSparsity: 0.5, endEpoch: 3 }], { updatesPerEpoch: 2, stepsPerEpoch: 4 });
   pruner.compress();
-  const seen = [zeros(pruner.targets[0].mask)];
+  const seen = [await zeros(pruner.targets[0].mask)];
   for (const epoch of [0, 1, 2]) {
     if (epoch > 0) pruner.updateEpoch(epoch);
-    seen.push(zeros(pruner.targets[0].mask));
+    seen.push(await zeros(pruner.targets[0].mask));
     for (let step = 0; step < 4; step++) {
       pruner.step();
-      seen.push(zeros(pruner.targets[0].mask));
+      seen.push(await zeros(pruner.targets[0].mask));
     }
   }
   // span 2: t = .5 → 0.5 − 0.5·.75³ → 11 of 40; t = 1 → 17; t = 1.5 → 0.5 − 0.5·.25³ → 19; t = 2 → 20.
@@ -264,7 +269,7 @@ test('Lottery ticket: round i has sparsity 1 − (1 − P)^(i/n), then rewinds w
   const model = denseNet(2, 5); // d1 has 10 weights
   const optimizer = tf.train.adam(0.1);
   model.compile({ optimizer, loss: 'meanSquaredError' });
-  const theta0 = values(model.getLayer('d1').getWeights()[0]);
+  const theta0 = await values(model.getLayer('d1').getWeights()[0]);
   const pruner = new LotteryTicketPruner(model, [{ opNames: ['d1'], sparsity: 0.75, pruneIterations: 2 }]);
   await assert.rejects(pruner.pruneIterationStart(), /call compress\(\) before pruneIterationStart\(\)/);
   const compressed = pruner.compress();
@@ -275,11 +280,11 @@ test('Lottery ticket: round i has sparsity 1 − (1 − P)^(i/n), then rewinds w
     assert.equal(pruner.round, round);
     const target = pruner.targets[0];
     const state = await optimizer.getWeights();
-    seen.push([zeros(target.mask), state.length]);
+    seen.push([await zeros(target.mask), state.length]);
     state[0].tensor.dispose(); // the iteration count comes as a fresh scalar
     // Survivors are back at θ0, the rest at 0.
-    const mask = values(target.mask);
-    assert.deepEqual(values(target.weight), theta0.map((w, i) => (mask[i] === 1 ? w : 0)));
+    const mask = await values(target.mask);
+    assert.deepEqual(await values(target.weight), theta0.map((w, i) => (mask[i] === 1 ? w : 0)));
     await compressed.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: pruner.callbacks() });
   }
   // Zeros per round: 0, 5, 7; the optimizer state is the fresh one (iterations only) at every start.

@@ -12,6 +12,8 @@ import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
 
 // The runner picks its own backend from the environment; the base-model cache goes to a scratch dir.
 process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
+// As useTestBackend does: CI's only WebGPU adapter is Mesa's software one.
+process.env.SQUISH_WEBGPU_ALLOW_SOFTWARE ??= '1';
 
 test('a search trial with pruning and quantization fine-tunes both at once and exports uint8 weights that keep the zeros', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'squish-runner-'));

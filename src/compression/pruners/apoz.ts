@@ -12,7 +12,9 @@ export class ActivationAPoZRankFilterPruner extends ActivationFilterPruner {
   }
 
   protected statistic(activation: tf.Tensor): tf.Tensor {
-    return tf.cast(tf.equal(activation, 0), 'float32');
+    // Selected into a float32 buffer rather than cast: webgpu's cast from bool keeps the integer buffer,
+    // which its per-channel sum (a transpose inside the reduction) misreads as float, giving zeros.
+    return tf.where(tf.equal(activation, 0), tf.onesLike(activation), tf.zerosLike(activation));
   }
 
   /** 1 − APoZ, so that the lowest score (most zeros) goes first. */

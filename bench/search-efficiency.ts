@@ -44,8 +44,8 @@ interface SeedResult {
   baselineSeconds: number;
   /** From the dense baseline to the first trial's start: the sensitivity analysis, when it runs. */
   analysisSeconds: number;
-  hit: { number: number; accuracy: number; sparsity: number; params: Record<string, unknown> } | null;
-  trials: Array<{ number: number; accuracy: number | null; sparsity: number | null; feasible: boolean | null; finishedAtS: number }>;
+  hit: { number: number; accuracy: number; sparsity: number } | null;
+  trials: Array<{ number: number; accuracy: number | null; sparsity: number | null; feasible: boolean | null; finishedAtS: number; params: Record<string, unknown> }>;
 }
 
 async function runSeed(seed: number): Promise<SeedResult> {
@@ -77,11 +77,11 @@ async function runSeed(seed: number): Promise<SeedResult> {
     if (e.type === 'trial-started' && Number.isNaN(firstStart)) firstStart = at();
     if (e.type !== 'trial-finished') return;
     const t = e.trial;
-    trials.push({ number: t.number, accuracy: t.metrics.accuracy ?? null, sparsity: t.metrics.sparsity ?? null, feasible: t.feasible, finishedAtS: +at().toFixed(2) });
+    trials.push({ number: t.number, accuracy: t.metrics.accuracy ?? null, sparsity: t.metrics.sparsity ?? null, feasible: t.feasible, finishedAtS: +at().toFixed(2), params: t.params });
     process.stderr.write(`seed ${seed} trial ${t.number}: ${t.state} acc ${t.metrics.accuracy} sparsity ${t.metrics.sparsity?.toFixed(4)} at ${at().toFixed(1)} s\n`);
     const meets = t.state === 'complete' && t.metrics.sparsity! >= 0.9 && t.metrics.accuracy! >= denseAccuracy - 0.01;
     if (meets && hit === null) {
-      hit = { number: t.number, accuracy: t.metrics.accuracy!, sparsity: t.metrics.sparsity!, params: t.params };
+      hit = { number: t.number, accuracy: t.metrics.accuracy!, sparsity: t.metrics.sparsity! };
       secondsToTarget = +at().toFixed(2);
       trialsToTarget = trials.length;
       search.stop('cancel');

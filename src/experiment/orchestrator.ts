@@ -17,7 +17,7 @@ import type { BaselineResult, TrialEnvironment } from './protocol.js';
 import { mergeTables, type SensitivityTable } from './sensitivity-table.js';
 import type { ExperimentSpec } from './spec.js';
 import { Store, type ExperimentRecord, type TrialRecord } from './store/store.js';
-import { prunedLayerParams, sparsityRepair, warmStartPoints } from './warm-start.js';
+import { cheapestAllocation, prunedLayerParams, sparsityRepair } from './warm-start.js';
 
 export const DEFAULT_RUNNER = new URL('./runner.js', import.meta.url).href;
 
@@ -201,7 +201,8 @@ export class Search {
     const space = parseSearchSpace(this.spec.searchSpace);
     const { minSparsity } = this.spec.objective;
     const levers = table !== null && minSparsity !== undefined;
-    this.#warmStart = levers && this.spec.warmStart ? warmStartPoints(space, table, minSparsity, this.spec.concurrency) : [];
+    const allocation = levers && this.spec.warmStart ? cheapestAllocation(space, table, minSparsity) : null;
+    this.#warmStart = allocation === null ? [] : [allocation];
     this.#tuner = createTuner({
       algorithm: this.spec.tuner.algorithm,
       space,

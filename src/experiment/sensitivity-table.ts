@@ -41,20 +41,17 @@ export function planSparsity(table: SensitivityTable, sparsities: Readonly<Recor
   return total === 0 ? 0 : zeros / total;
 }
 
-/** What a layer's pruning is taken to cost: the loss it adds, or the accuracy it takes away. */
-export type CostMetric = 'loss' | 'accuracy';
-
 /**
- * The predicted cost of pruning `layer` to `s` by `metric`, made non-decreasing in s (more pruning
- * never helps, whatever the evaluation noise), interpolated linearly from 0 at s = 0 and extrapolated
- * with the last slope.
+ * The predicted cost of pruning `layer` to `s`: the loss increase it caused alone, made non-decreasing
+ * in s (more pruning never helps, whatever the evaluation noise), interpolated linearly from 0 at s = 0
+ * and extrapolated with the last slope.
  */
-export function layerCost(table: SensitivityTable, layer: string, s: number, metric: CostMetric = 'loss'): number {
+export function layerCost(table: SensitivityTable, layer: string, s: number): number {
   const xs = [0];
   const cs = [0];
   for (const p of table.layers[layer] ?? []) {
     xs.push(p.sparsity);
-    cs.push(Math.max(cs.at(-1)!, metric === 'loss' ? p.loss - table.base.loss : table.base.accuracy - p.accuracy));
+    cs.push(Math.max(cs.at(-1)!, p.loss - table.base.loss));
   }
   let i = 1;
   while (i < xs.length - 1 && s > xs[i]!) i++;

@@ -12,9 +12,9 @@ import { kernelSizes } from './model-stats.js';
 import type { SensitivityPoint, SensitivityTable } from './sensitivity-table.js';
 
 /** Where the costs are measured; between them they are interpolated. Dense enough near 1, where they rise. */
-export const SENSITIVITY_SPARSITIES: readonly number[] = [0.5, 0.8, 0.9, 0.95, 0.99];
+export const SENSITIVITY_SPARSITIES: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
 /** Test samples per evaluation: enough to rank layers by loss, at a fraction of a full evaluation. */
-export const SENSITIVITY_SAMPLES = 1000;
+export const SENSITIVITY_SAMPLES = 500;
 
 function firstSamples(data: Dataset, n: number): Dataset {
   const count = Math.min(n, data.count);

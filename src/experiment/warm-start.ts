@@ -4,12 +4,12 @@
  * - Constraint repair. With an element-wise pruner the overall weight sparsity of a per-layer plan is
  *   known before training, so a sampled point that misses `minSparsity` is raised onto the budget
  *   instead of spending a trial on it.
- * - Warm start. The first trials are allocations that meet `minSparsity` at the least predicted cost
+ * - Warm start. The first trial is the allocation that meets `minSparsity` at the least predicted cost
  *   (the loss increase each layer caused alone, summed): large, insensitive layers take the sparsity.
  */
 import type { NumericDistribution } from '../search/distributions.js';
 import type { FlatParams, ParamSpec, SearchSpace } from '../search/space.js';
-import { ELEMENTWISE_PRUNERS, layerCost, planSparsity, type CostMetric, type SensitivityTable } from './sensitivity-table.js';
+import { ELEMENTWISE_PRUNERS, layerCost, planSparsity, type SensitivityTable } from './sensitivity-table.js';
 
 /** Aim this far above the budget, so float rounding of ⌊n·s⌋ in the pruner never lands a weight short. */
 const MARGIN = 1e-4;
@@ -57,7 +57,7 @@ function sparsities(layers: readonly LayerParam[], params: FlatParams): Record<s
  * raise the layer whose next step costs least per weight it zeroes (on a tie the larger layer) until the
  * plan meets `minSparsity`, or every layer is at its upper bound.
  */
-function raiseToBudget(layers: readonly LayerParam[], table: SensitivityTable, start: ReadonlyMap<LayerParam, number>, minSparsity: number, metric: CostMetric): Map<LayerParam, number> {
+function raiseToBudget(layers: readonly LayerParam[], table: SensitivityTable, start: ReadonlyMap<LayerParam, number>, minSparsity: number): Map<LayerParam, number> {
   const s = new Map(start);
   const current = () => Object.fromEntries(layers.map((l) => [l.layer, s.get(l)!]));
   while (planSparsity(table, current()) < minSparsity + MARGIN) {
@@ -67,7 +67,7 @@ function raiseToBudget(layers: readonly LayerParam[], table: SensitivityTable, s
       // Rounded: repeated steps would otherwise store values such as 0.7000000000000002.
       const next = Number(atOrAbove(l.d, now + (l.d.step ?? ALLOCATION_STEP)).toPrecision(12));
       if (next <= now) continue;
-      const price = (layerCost(table, l.layer, next, metric) - layerCost(table, l.layer, now, metric)) / (table.kernels[l.layer]! * (next - now));
+      const price = (layerCost(table, l.layer, next) - layerCost(table, l.layer, now)) / (table.kernels[l.layer]! * (next - now));
       const larger = best !== undefined && price === best.price && table.kernels[l.layer]! > table.kernels[best.l.layer]!;
       if (best === undefined || price < best.price || larger) best = { l, next, price };
     }
@@ -87,7 +87,7 @@ export function sparsityRepair(space: SearchSpace, table: SensitivityTable, minS
   return (params) => {
     const layers = byAlgorithm.get(String(params.pruning));
     if (layers === undefined || planSparsity(table, sparsities(layers, params)) >= minSparsity + MARGIN) return params;
-    const raised = raiseToBudget(layers, table, new Map(layers.map((l) => [l, params[l.spec.name] as number])), minSparsity, 'loss');
+    const raised = raiseToBudget(layers, table, new Map(layers.map((l) => [l, params[l.spec.name] as number])), minSparsity);
     return { ...params, ...Object.fromEntries(layers.map((l) => [l.spec.name, raised.get(l)!])) };
   };
 }
@@ -97,24 +97,11 @@ export function sparsityRepair(space: SearchSpace, table: SensitivityTable, minS
  * bound. Null when the space is not a plain per-layer space of one element-wise pruner (other
  * parameters would have no value to start from).
  */
-export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number, metric: CostMetric = 'loss'): FlatParams | null {
+export function cheapestAllocation(space: SearchSpace, table: SensitivityTable, minSparsity: number): FlatParams | null {
   const [entry] = prunedLayerParams(space, table.kernels);
   if (entry === undefined) return null;
   const [algorithm, layers] = entry;
   if (space.params.length !== layers.length + 1) return null;
-  const s = raiseToBudget(layers, table, new Map(layers.map((l) => [l, l.d.low])), minSparsity, metric);
+  const s = raiseToBudget(layers, table, new Map(layers.map((l) => [l, l.d.low])), minSparsity);
   return { pruning: algorithm, ...Object.fromEntries(layers.map((l) => [l.spec.name, s.get(l)!])) };
-}
-
-/**
- * The warm-start points, at most `count` (one per worker): the cheapest allocation by added loss, then,
- * as a hedge run beside it, the cheapest by lost accuracy when that differs.
- */
-export function warmStartPoints(space: SearchSpace, table: SensitivityTable, minSparsity: number, count: number): FlatParams[] {
-  const points: FlatParams[] = [];
-  for (const metric of ['loss', 'accuracy'] as const) {
-    const p = cheapestAllocation(space, table, minSparsity, metric);
-    if (p !== null && !points.some((q) => JSON.stringify(q) === JSON.stringify(p))) points.push(p);
-  }
-  return points.slice(0, count);
 }

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { Search } from '../../src/experiment/orchestrator.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { planSparsity } from '../../src/experiment/sensitivity-table.js';
-import { cheapestAllocation, sparsityRepair, warmStartPoints } from '../../src/experiment/warm-start.js';
-import type { SensitivityTable } from '../../src/experiment/sensitivity-table.js';
+import { cheapestAllocation, sparsityRepair } from '../../src/experiment/warm-start.js';
 import { createTuner } from '../../src/search/tuner.js';
 import { parseSearchSpace, type FlatParams } from '../../src/search/space.js';
 import { mulberry32 } from '../../src/data/random.js';
@@ -28,29 +27,6 @@ test('the cheapest allocation meets the budget by pruning the robust large layer
   // One step (0.01) less on b would miss it: nothing is pruned beyond the budget.
   assert.ok(planSparsity(TABLE, { ...sparsities(allocation), b: (allocation['pruning/level/b'] as number) - 0.01 }) < 0.85);
   assert.equal(cheapestAllocation(parseSearchSpace({ ...SPACE, lr: { _type: 'uniform', _value: [0, 1] } }), TABLE, 0.85), null, 'other parameters: no start point');
-});
-
-test('the hedge allocation minimizes lost accuracy; it runs beside the first only when it differs', () => {
-  const continuous = { pruning: { _type: 'choice', _value: [{ _name: 'level', a: { _type: 'uniform', _value: [0.5, 0.99] }, b: { _type: 'uniform', _value: [0.5, 0.99] } }] } };
-  const space = parseSearchSpace(continuous);
-  // Pruning b adds loss (confidence) but costs no accuracy; a the reverse.
-  const split: SensitivityTable = {
-    ...TABLE, kernels: { a: 500, b: 500 },
-    layers: {
-      a: [{ sparsity: 0.5, accuracy: 0.95, loss: 0.2 }, { sparsity: 0.9, accuracy: 0.9, loss: 0.2 }],
-      b: [{ sparsity: 0.5, accuracy: 0.95, loss: 0.2 }, { sparsity: 0.9, accuracy: 0.95, loss: 0.6 }],
-    },
-  };
-  const [byLoss, byAccuracy, ...rest] = warmStartPoints(space, split, 0.7, 4);
-  assert.equal(rest.length, 0);
-  assert.equal(byLoss!['pruning/level/b'], 0.5);
-  assert.equal(byAccuracy!['pruning/level/a'], 0.5);
-  for (const p of [byLoss!, byAccuracy!]) {
-    assert.ok(planSparsity(split, sparsities(p)) >= 0.7);
-    for (const v of [p['pruning/level/a'], p['pruning/level/b']] as number[]) assert.ok(Math.abs(v * 200 - Math.round(v * 200)) < 1e-9, `${v} is not a whole step`);
-  }
-  assert.equal(warmStartPoints(space, split, 0.7, 1).length, 1, 'one per worker at most');
-  assert.equal(warmStartPoints(parseSearchSpace(SPACE), TABLE, 0.85, 2).length, 1, 'the same allocation runs once');
 });
 
 test('repair moves points that miss the budget onto it, on the grid, and leaves the others alone', () => {

@@ -6,24 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
-import { main } from '../../src/cli/main.js';
-import { saveModel } from '../../src/engine/model-io.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
+import { runCli as cli } from '../helpers/cli.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/squish.js', import.meta.url));
 const run = promisify(execFile);
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
 
 /** Runs the real binary; resolves with the exit code whether it failed or not. */
 async function squish(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -77,16 +65,9 @@ test('an unavailable backend that was named is a failure (exit 1), not a silent 
 });
 
 test('train on a user model directory with IDX data fine-tunes, evaluates and saves it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'squish-user-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
-  }
+  const { dir, cliArgs } = await tinyWorkspace('squish-user-');
   const out = join(dir, 'tuned');
-  const r = await squish(['train', join(dir, 'model'), '--train-images', join(dir, 'train-images-idx3-ubyte'), '--train-labels', join(dir, 'train-labels-idx1-ubyte'),
-    '--test-images', join(dir, 'test-images-idx3-ubyte'), '--test-labels', join(dir, 'test-labels-idx1-ubyte'), '--loss', 'softmax-cross-entropy', '--epochs', '2', '--out', out, '--json']);
+  const r = await squish(['train', ...cliArgs, '--epochs', '2', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout) as { epochs: number; accuracy: number; modelDir: string };
   assert.equal(result.epochs, 2);

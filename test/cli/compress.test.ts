@@ -3,38 +3,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import { saveModel } from '../../src/engine/model-io.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
+import { runCli as cli } from '../helpers/cli.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 await useTestBackend();
 // The base-model cache of user models goes to a scratch directory, not the user's cache.
 process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
-
-/** A tiny trained-enough user model with IDX data; returns the `<model dir> + data flags` arguments. */
+/** A tiny user model with IDX data; returns the `<model dir> + data flags` arguments. */
 async function userModel(): Promise<{ dir: string; args: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'squish-compress-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
-  }
-  const args = [join(dir, 'model'), '--train-images', join(dir, 'train-images-idx3-ubyte'), '--train-labels', join(dir, 'train-labels-idx1-ubyte'),
-    '--test-images', join(dir, 'test-images-idx3-ubyte'), '--test-labels', join(dir, 'test-labels-idx1-ubyte'), '--loss', 'softmax-cross-entropy'];
-  return { dir, args };
+  const { dir, cliArgs } = await tinyWorkspace('squish-compress-');
+  return { dir, args: cliArgs };
 }
 
 interface Result {

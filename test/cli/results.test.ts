@@ -3,20 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import { runCli as cli } from '../helpers/cli.js';
 import { Search } from '../../src/experiment/orchestrator.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
 
 const RUNNER = new URL('../fixtures/runner.js', import.meta.url).href;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  return { code: await main(argv, { stdout, stderr }), out, err };
-}
 
 const db = join(mkdtempSync(join(tmpdir(), 'squish-results-')), 'squish.db');
 const spec = parseExperiment({

@@ -2,17 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { saveModel } from '../../src/engine/model-io.js';
 import { Store } from '../../src/experiment/store/store.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/squish.js', import.meta.url));
 const run = promisify(execFile);
@@ -20,17 +17,12 @@ const run = promisify(execFile);
 await useTestBackend();
 
 async function workspace(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
-  const dir = mkdtempSync(join(tmpdir(), 'squish-cli-search-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 48], ['test', 24]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels`), [n], data.labels);
-  }
+  const w = await tinyWorkspace('squish-cli-search-', { train: 48, test: 24 });
+  const dir = w.dir;
   const level = (hi: number) => ({ _type: 'quniform', _value: [0.1, hi, 0.05] });
   writeFileSync(join(dir, 'exp.json'), JSON.stringify({
     name: 'tiny',
-    model: { dir: 'model', trainImages: 'train-images', trainLabels: 'train-labels', testImages: 'test-images', testLabels: 'test-labels', loss: 'softmax-cross-entropy' },
+    model: { dir: w.model, trainImages: w.trainImages, trainLabels: w.trainLabels, testImages: w.testImages, testLabels: w.testLabels, loss: 'softmax-cross-entropy' },
     searchSpace: { pruning: { _type: 'choice', _value: [{ _name: 'level', conv: level(0.9), out: level(0.9) }] } },
     maxTrials: 8, concurrency: 2, epochs: 2, backend: 'wasm', earlyStopping: { enabled: false },
   }));

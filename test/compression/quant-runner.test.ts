@@ -4,11 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { saveModel } from '../../src/engine/model-io.js';
 import { prepareBaseline, runTrial } from '../../src/experiment/runner.js';
 import type { TrialEnvironment } from '../../src/experiment/protocol.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 // The runner picks its own backend from the environment; the base-model cache goes to a scratch dir.
 process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
@@ -16,17 +14,11 @@ process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
 process.env.SQUISH_WEBGPU_ALLOW_SOFTWARE ??= '1';
 
 test('a search trial with pruning and quantization fine-tunes both at once and exports uint8 weights that keep the zeros', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'squish-runner-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
-  }
+  const w = await tinyWorkspace('squish-runner-');
+  const dir = w.dir;
   const env: TrialEnvironment = {
     trial: 'user', seed: 0, epochs: 1, backend: process.env.SQUISH_TEST_BACKEND ?? 'wasm',
-    model: { dir: join(dir, 'model'), trainImages: join(dir, 'train-images-idx3-ubyte'), trainLabels: join(dir, 'train-labels-idx1-ubyte'),
-      testImages: join(dir, 'test-images-idx3-ubyte'), testLabels: join(dir, 'test-labels-idx1-ubyte'), loss: 'softmax-cross-entropy' },
+    model: { dir: w.model, trainImages: w.trainImages, trainLabels: w.trainLabels, testImages: w.testImages, testLabels: w.testLabels, loss: 'softmax-cross-entropy' },
   } as TrialEnvironment;
   const baseline = await prepareBaseline({ kind: 'baseline', env, artifactDir: join(dir, 'dense'), runner: '' });
   const { port1 } = new MessageChannel();

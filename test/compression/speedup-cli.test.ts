@@ -3,38 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import { loadModel, saveModel } from '../../src/engine/model-io.js';
+import { loadModel } from '../../src/engine/model-io.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
+import { runCli as cli } from '../helpers/cli.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 await useTestBackend();
 process.env.SQUISH_CACHE_DIR = mkdtempSync(join(tmpdir(), 'squish-cache-'));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  return { code: await main(argv, { stdout, stderr }), out, err };
-}
-
 /** tinyConvNet (conv 3@3×3 → flatten → dense 3, 177 params) with IDX data: the `<model dir> + data flags`. */
 async function userModel(): Promise<{ dir: string; args: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'squish-speedup-cli-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 30], ['test', 12]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images-idx3-ubyte`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels-idx1-ubyte`), [n], data.labels);
-  }
+  const { dir, cliArgs } = await tinyWorkspace('squish-speedup-cli-');
   writeFileSync(join(dir, 'half.json'), JSON.stringify([{ op_types: ['Conv2D'], sparsity: 0.5 }]));
-  const args = [join(dir, 'model'), '--train-images', join(dir, 'train-images-idx3-ubyte'), '--train-labels', join(dir, 'train-labels-idx1-ubyte'),
-    '--test-images', join(dir, 'test-images-idx3-ubyte'), '--test-labels', join(dir, 'test-labels-idx1-ubyte'), '--loss', 'softmax-cross-entropy',
-    '--config', join(dir, 'half.json'), '--epochs', '0'];
-  return { dir, args };
+  return { dir, args: [...cliArgs, '--config', join(dir, 'half.json'), '--epochs', '0'] };
 }
 
 test('compress --speedup exports the smaller model and reports params, FLOPs and samples/s before and after', async () => {

@@ -1,5 +1,10 @@
 /** Tiny synthetic data and models, so tests of the training machinery run in milliseconds. */
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveModel } from '../../src/engine/model-io.js';
+import { writeIdxUbyte } from './idx.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { mulberry32 } from '../../src/data/random.js';
 
@@ -25,4 +30,36 @@ export function tinyConvNet(seed: number): tf.LayersModel {
       tf.layers.dense({ name: 'out', units: 3, kernelInitializer: init(2) }),
     ],
   });
+}
+
+export interface TinyWorkspace {
+  readonly dir: string;
+  /** The saved tinyConvNet's directory. */
+  readonly model: string;
+  readonly trainImages: string;
+  readonly trainLabels: string;
+  readonly testImages: string;
+  readonly testLabels: string;
+  /** `<model dir>` and the data flags, as `squish train|compress` take a user model. */
+  readonly cliArgs: string[];
+}
+
+/** A temp directory with a saved tinyConvNet and tinyDataset IDX files: a user's model and data. */
+export async function tinyWorkspace(prefix: string, { train = 30, test = 12 } = {}): Promise<TinyWorkspace> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const model = join(dir, 'model');
+  await saveModel(tinyConvNet(0), model);
+  const files: Record<string, string> = {};
+  for (const [split, n] of [['train', train], ['test', test]] as const) {
+    const data = tinyDataset(n, n);
+    files[`${split}Images`] = join(dir, `${split}-images-idx3-ubyte`);
+    files[`${split}Labels`] = join(dir, `${split}-labels-idx1-ubyte`);
+    writeIdxUbyte(files[`${split}Images`]!, [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
+    writeIdxUbyte(files[`${split}Labels`]!, [n], data.labels);
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = [files.trainImages!, files.trainLabels!, files.testImages!, files.testLabels!];
+  return {
+    dir, model, trainImages, trainLabels, testImages, testLabels,
+    cliArgs: [model, '--train-images', trainImages, '--train-labels', trainLabels, '--test-images', testImages, '--test-labels', testLabels, '--loss', 'softmax-cross-entropy'],
+  };
 }

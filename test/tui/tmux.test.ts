@@ -6,16 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { saveModel } from '../../src/engine/model-io.js';
 import { Store } from '../../src/experiment/store/store.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { writeIdxUbyte } from '../helpers/idx.js';
-import { tinyConvNet, tinyDataset } from '../helpers/tiny.js';
+import { tinyWorkspace } from '../helpers/tiny.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/squish.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -46,16 +43,11 @@ async function press(window: string, ...keys: string[]): Promise<void> {
 /** A tiny user model and data set, and an experiment of 4 trials of 3 epochs each, one at a time. */
 async function workspace(): Promise<string> {
   await useTestBackend();
-  const dir = mkdtempSync(join(tmpdir(), 'squish-tmux-'));
-  await saveModel(tinyConvNet(0), join(dir, 'model'));
-  for (const [split, n] of [['train', 48], ['test', 24]] as const) {
-    const data = tinyDataset(n, n);
-    writeIdxUbyte(join(dir, `${split}-images`), [n, 6, 6], Uint8Array.from(data.images, (v) => Math.round(v * 255)));
-    writeIdxUbyte(join(dir, `${split}-labels`), [n], data.labels);
-  }
+  const w = await tinyWorkspace('squish-tmux-', { train: 48, test: 24 });
+  const dir = w.dir;
   writeFileSync(join(dir, 'exp.json'), JSON.stringify({
     name: 'tiny',
-    model: { dir: 'model', trainImages: 'train-images', trainLabels: 'train-labels', testImages: 'test-images', testLabels: 'test-labels', loss: 'softmax-cross-entropy' },
+    model: { dir: w.model, trainImages: w.trainImages, trainLabels: w.trainLabels, testImages: w.testImages, testLabels: w.testLabels, loss: 'softmax-cross-entropy' },
     searchSpace: { pruning: { _type: 'choice', _value: [{ _name: 'level', conv: { _type: 'quniform', _value: [0.1, 0.9, 0.05] } }] } },
     maxTrials: 4, concurrency: 1, epochs: 3, backend: 'wasm', earlyStopping: { enabled: false },
   }));

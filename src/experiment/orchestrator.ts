@@ -169,8 +169,8 @@ export class Search {
   }
 
   #env(): TrialEnvironment {
-    const { trial, model, seed, epochs, backend, speedup } = this.spec;
-    return { trial, model, seed, epochs, backend, speedup };
+    const { trial, model, seed, epochs, backend, speedup, distill } = this.spec;
+    return { trial, model, seed, epochs, backend, speedup, distill };
   }
 
   /**

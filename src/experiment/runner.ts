@@ -10,13 +10,14 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { Compressor } from '../compression/compressor.js';
+import { Distiller } from '../compression/distillation.js';
 import { MetricPruner } from '../compression/pruner.js';
 import { speedup } from '../compression/speedup/speedup.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrialDefinition } from '../../trials/definition.js';
 import { getBaseModel } from '../../trials/base-model.js';
 import { resolveTrialDefinition } from '../../trials/registry.js';
-import { evaluateModel, fitModel } from '../../trials/training.js';
+import { evaluateModel, fitModel, toTensors } from '../../trials/training.js';
 import { createPruner, createQuantizer } from './algorithms.js';
 import { directoryBytes, latencyMs, modelStats } from './model-stats.js';
 import type { BaselineResult, BaselineTask, SensitivityTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
@@ -101,13 +102,26 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
   const model = compressors.length > 0 ? Compressor.compressTogether(compressors) : base;
   let stopped = false;
   try {
-    if (task.env.epochs > 0) {
+    /** Evaluates after an epoch and reports it; false when the orchestrator stops the trial. */
+    const goOn = async (epoch: number) => {
+      stopped = !reporter.epoch(epoch, { ...(await evaluateModel(model, data.test, def.loss)) });
+      return !stopped;
+    };
+    if (task.env.epochs > 0 && task.env.distill) {
+      // The uncompressed base model is the teacher: compress() worked on a copy.
+      const { xs, ys } = toTensors(data.train);
+      try {
+        await new Distiller(base).fit(model, xs, ys, {
+          epochs: task.env.epochs, batchSize: def.training.batchSize, seed: task.env.seed,
+          optimizer: tf.train.adam(def.training.learningRate), compressors, onEpochEnd: goOn,
+        });
+      } finally {
+        tf.dispose([xs, ys]);
+      }
+    } else if (task.env.epochs > 0) {
       const evaluateEpoch: tf.CustomCallbackArgs = {
         onEpochEnd: async (epoch) => {
-          if (!reporter.epoch(epoch, { ...(await evaluateModel(model, data.test, def.loss)) })) {
-            stopped = true;
-            model.stopTraining = true;
-          }
+          if (!(await goOn(epoch))) model.stopTraining = true;
         },
       };
       await fitModel(model, data.train, { ...def.training, epochs: task.env.epochs, seed: task.env.seed, loss: def.loss, callbacks: [...compressors.map((c) => c.callbacks()), evaluateEpoch] });

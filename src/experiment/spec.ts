@@ -85,6 +85,8 @@ export const experimentSchema = z.strictObject({
   repairConstraints: z.boolean().default(true),
   /** Export channel-pruned trials with the pruned channels removed (`speedup`), so their size and latency are real. */
   speedup: z.boolean().optional(),
+  /** Fine-tune each trial against the dense model's logits (knowledge distillation: α·CE + β·T²·KL). */
+  distill: z.boolean().default(false),
 });
 
 export type ExperimentSpec = z.output<typeof experimentSchema> & {
@@ -137,6 +139,9 @@ export function parseExperiment(raw: unknown, opts: { baseDir: string; defaultNa
   const searchSpace = typeof spec.searchSpace === 'string' ? readStructuredFile(at(spec.searchSpace)) : spec.searchSpace;
   parseSearchSpace(searchSpace, `${root}.searchSpace`); // validate now: a bad space must fail before any training
   const model = spec.model && { ...spec.model, dir: at(spec.model.dir), trainImages: at(spec.model.trainImages), trainLabels: at(spec.model.trainLabels), testImages: at(spec.model.testImages), testLabels: at(spec.model.testLabels) };
+  if (spec.distill && spec.model?.loss === 'categorical-crossentropy') {
+    throw new InputError(`${root}.distill needs a model that outputs logits (model.loss softmax-cross-entropy), but model.loss is categorical-crossentropy`);
+  }
   const sizeConstrained = spec.objective.maxModelBytes !== undefined || spec.objective.minSparsity !== undefined;
   return {
     ...spec,

@@ -108,7 +108,11 @@ interface PyTorch {
 function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version: string; rates: Rates } | { ok: false; reason: string } {
   const script = new URL('../../bench/pytorch/engine.py', import.meta.url).pathname;
   const counts = (Object.keys(MODELS) as ModelName[]).map((m) => TRAIN_SAMPLES.wasm[m]).join(',');
-  const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--seed', String(run)], { encoding: 'utf8' });
+  const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--seed', String(run)], {
+    encoding: 'utf8',
+    // set_num_threads(1) alone leaves BLAS/OpenMP pools that kept both cores busy: pin them all to one thread.
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+  });
   if (res.error !== undefined) return { ok: false, reason: `${python}: ${res.error.message}` };
   if (res.status !== 0) return { ok: false, reason: `${python} ${script} exited with ${res.status}: ${res.stderr.trim().split('\n').at(-1)}` };
   const out = JSON.parse(res.stdout) as { version: string; models: Rates };

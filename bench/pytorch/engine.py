@@ -85,6 +85,7 @@ def main():
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
     x, y = load(args.train)
     x_test, _ = load(args.test)
     out = {'version': torch.__version__, 'threads': torch.get_num_threads(), 'models': {}}

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../src/data/dataset.js';
-import { mulberry32, randomPermutation } from '../src/data/random.js';
+import { epochPermutation } from '../src/data/random.js';
 import type { Evaluation, LossName, TrainingOptions } from './definition.js';
 
 const EVAL_BATCH = 256;
@@ -44,7 +44,7 @@ export async function fitModel(model: tf.LayersModel, data: Dataset, opts: FitOp
   const losses: number[] = [];
   try {
     for (let epoch = first; epoch < first + opts.epochs; epoch++) {
-      const perm = randomPermutation(data.count, mulberry32(opts.seed * 7919 + epoch));
+      const perm = epochPermutation(data.count, opts.seed, epoch);
       const [ex, ey] = tf.tidy(() => {
         const idx = tf.tensor1d(Int32Array.from(perm), 'int32');
         return [tf.gather(xs, idx), tf.gather(ys, idx)];

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
-import { mulberry32, randomPermutation } from '../data/random.js';
+import { epochPermutation } from '../data/random.js';
 import type { Compressor } from './compressor.js';
 
 export interface DistillationOptions {
@@ -76,7 +76,7 @@ export class Distiller {
     try {
       for (let epoch = 0; epoch < opts.epochs; epoch++) {
         for (const c of compressors) c.updateEpoch(epoch);
-        const perm = randomPermutation(n, mulberry32(opts.seed * 7919 + epoch));
+        const perm = epochPermutation(n, opts.seed, epoch);
         let sum = 0;
         for (let start = 0; start < n; start += opts.batchSize) {
           const idx = tf.tensor1d(Int32Array.from(perm.subarray(start, start + opts.batchSize)), 'int32');

@@ -35,3 +35,11 @@ export function randomPermutation(n: number, rng: Rng): Uint32Array {
   }
   return perm;
 }
+
+/**
+ * The shuffle of epoch `epoch` of a training run seeded with `seed`. Every training loop (model.fit
+ * and the distillation loop) takes its order from here, so one seed gives the same batches in both.
+ */
+export function epochPermutation(n: number, seed: number, epoch: number): Uint32Array {
+  return randomPermutation(n, mulberry32(seed * 7919 + epoch));
+}

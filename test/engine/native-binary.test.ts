@@ -1,12 +1,13 @@
 /**
- * The committed SIMD kernels (native/binary.ts) are the build of native/kernels.c: the recorded source
- * hash must match, and where clang is installed a rebuild must give the same bytes.
+ * The committed SIMD kernels (native/binary.ts) are the build of native/*.c: the recorded hash of the
+ * sources (concatenated in name order, as the shell's glob gives them) must match, and where clang is
+ * installed a rebuild must give the same bytes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,14 +15,15 @@ import { KERNELS_C_SHA256, KERNELS_WASM_BASE64 } from '../../src/engine/wasm/nat
 
 const nativeDir = fileURLToPath(new URL('../../../src/engine/wasm/native/', import.meta.url));
 
-test('binary.ts was built from the current kernels.c', () => {
-  const source = readFileSync(join(nativeDir, 'kernels.c'));
-  assert.equal(createHash('sha256').update(source).digest('hex'), KERNELS_C_SHA256, 'kernels.c changed: run sh src/engine/wasm/native/build.sh');
+test('binary.ts was built from the current native/*.c', () => {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(nativeDir).filter((f) => f.endsWith('.c')).sort()) hash.update(readFileSync(join(nativeDir, name)));
+  assert.equal(hash.digest('hex'), KERNELS_C_SHA256, 'a native/*.c file changed: run sh src/engine/wasm/native/build.sh');
   const wasm = Buffer.from(KERNELS_WASM_BASE64, 'base64');
   assert.deepEqual([...wasm.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]); // "\0asm"
 });
 
-test('rebuilding kernels.c reproduces the committed binary', (t) => {
+test('rebuilding native/*.c reproduces the committed binary', (t) => {
   if (spawnSync('clang', ['--version']).status !== 0) {
     t.skip('clang is not installed (apt-get install clang lld)');
     return;

@@ -1,6 +1,6 @@
 /**
  * The committed SIMD kernels (native/binary.ts) are the build of native/*.c: the recorded hash of the
- * sources (concatenated in name order, as the shell's glob gives them) must match, and where clang is
+ * sources, *.c and *.h (concatenated in name order, as the shell's glob gives them) must match, and where clang is
  * installed a rebuild must give the same bytes.
  */
 import { test } from 'node:test';
@@ -17,8 +17,8 @@ const nativeDir = fileURLToPath(new URL('../../../src/engine/wasm/native/', impo
 
 test('binary.ts was built from the current native/*.c', () => {
   const hash = createHash('sha256');
-  for (const name of readdirSync(nativeDir).filter((f) => f.endsWith('.c')).sort()) hash.update(readFileSync(join(nativeDir, name)));
-  assert.equal(hash.digest('hex'), KERNELS_C_SHA256, 'a native/*.c file changed: run sh src/engine/wasm/native/build.sh');
+  for (const name of readdirSync(nativeDir).filter((f) => /\.[ch]$/.test(f)).sort()) hash.update(readFileSync(join(nativeDir, name)));
+  assert.equal(hash.digest('hex'), KERNELS_C_SHA256, 'a native/*.c or *.h file changed: run sh src/engine/wasm/native/build.sh');
   const wasm = Buffer.from(KERNELS_WASM_BASE64, 'base64');
   assert.deepEqual([...wasm.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]); // "\0asm"
 });

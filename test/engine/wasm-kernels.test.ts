@@ -1,6 +1,7 @@
 /**
- * Every wasm training kernel against the pure-JS cpu backend on random cases: strides 1, 2 and mixed,
- * same/valid padding, non-square kernels, channel multipliers 1 and 2. Relative error ≤ 1e-5.
+ * Every wasm training kernel (and the convolutions' forward passes) against the pure-JS cpu backend on
+ * random cases: strides 1, 2 and mixed, same/valid padding, non-square kernels, channel multipliers 1
+ * and 2. Relative error ≤ 1e-5.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,7 +49,7 @@ function relativeError(actual: Float32Array | Int32Array | Uint8Array, expected:
 
 type GradFn = (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D;
 
-/** Gradients of sum(f(x, k) ⊙ r) w.r.t. x and k on one backend, as plain arrays. */
+/** Gradients of sum(f(x, k) ⊙ r) w.r.t. x and k, then f(x, k) itself, on one backend, as plain arrays. */
 async function gradsOn(backend: string, f: GradFn, c: ConvCase, seed: number): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
@@ -57,7 +58,7 @@ async function gradsOn(backend: string, f: GradFn, c: ConvCase, seed: number): P
     const y = f(x, k);
     const r = tf.randomUniform(y.shape, -1, 1, 'float32', seed + 2);
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), r)));
-    return g([x, k]).map((t) => t.dataSync() as Float32Array);
+    return [...g([x, k]), y].map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -67,7 +68,7 @@ async function checkAgainstCpu(f: GradFn, all: ConvCase[]): Promise<void> {
     const expected = await gradsOn('cpu', f, c, seed);
     const actual = await gradsOn('wasm', f, c, seed);
     seed += 3;
-    ['dx', 'dW'].forEach((which, j) => {
+    ['dx', 'dW', 'y'].forEach((which, j) => {
       const err = relativeError(actual[j]!, expected[j]!);
       assert.ok(err <= 1e-5, `${which} of ${c.name}: relative error ${err}`);
     });
@@ -88,6 +89,21 @@ test('Conv2D gradients with more input channels (filter gradient by convolution,
     all.push({ name: `ci=${ci} s=${s} ${pad}`, x: [2, 7 + i, 8, ci], k: [3, 2 + i, ci, 3], strides: [s[0], s[1]], pad });
   }
   for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+});
+
+test('Conv2D by our matrix products (output channels in fours): forward and gradients match cpu', async () => {
+  const all: ConvCase[] = [
+    // 420 output pixels: more than one patch chunk (65536 / (5·5·8) = 327 pixels) per image
+    { name: 'chunked', x: [2, 20, 21, 8], k: [5, 5, 8, 16], strides: [1, 1], pad: 'same' },
+    { name: 'stride 2 valid', x: [3, 9, 7, 6], k: [3, 3, 6, 12], strides: [2, 2], pad: 'valid' },
+    { name: 'mixed strides, odd kernel', x: [1, 11, 10, 5], k: [2, 4, 5, 8], strides: [1, 2], pad: 'same' },
+    { name: '1x1', x: [2, 8, 8, 12], k: [1, 1, 12, 4], strides: [1, 1], pad: 'valid' },
+    { name: 'one input channel', x: [3, 12, 9, 1], k: [5, 5, 1, 8], strides: [1, 1], pad: 'same' },
+    { name: 'BigCNN conv2', x: [2, 14, 14, 32], k: [5, 5, 32, 64], strides: [1, 1], pad: 'same' },
+  ];
+  for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 1], [0, 3], [0, 0]];
+  await checkAgainstCpu((x, k) => tf.conv2d(x, k, [2, 1], explicit), [{ name: 'explicit pads', x: [2, 7, 9, 9], k: [3, 3, 9, 8], strides: [2, 1], pad: 'valid' }]);
 });
 
 test('DepthwiseConv2D gradients match cpu, channel multiplier 1 and 2', async () => {

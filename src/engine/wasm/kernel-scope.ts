@@ -79,6 +79,13 @@ export class KernelScope {
     return out;
   }
 
+  /** A float32 intermediate holding `values` (small constants a native kernel reads, e.g. transform matrices). */
+  constant(values: Float32Array): TensorInfo {
+    const out = this.scratch([values.length]);
+    (this.#backend.typedArrayFromHeap(out) as Float32Array).set(values);
+    return out;
+  }
+
   /** Frees every intermediate except `result`, which the caller hands back to the engine. */
   finish(result: TensorInfo): TensorInfo {
     for (const t of this.#intermediates) {

@@ -1,5 +1,5 @@
 /**
- * Loads our SIMD kernels (native/kernels.c) onto the tfjs-backend-wasm heap: the module imports the
+ * Loads our SIMD kernels (native/*.c) onto the tfjs-backend-wasm heap: the module imports the
  * backend's own WebAssembly.Memory, so kernels read and write tensors where they lie, by offset,
  * with no copies. Instantiated once per backend memory (synchronously: the module is ~20 KB).
  */
@@ -17,9 +17,12 @@ export interface NativeKernels {
     sh: number, sw: number, top: number, left: number): void;
   gather_rows(src: number, idx: number, dst: number, n: number, rowBytes: number): void;
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
-  col2im(cols: number, dx: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
-    sh: number, sw: number, top: number, left: number): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
+  conv_gemm_forward(x: number, filter: number, y: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
+  conv_gemm_filter_grad(x: number, dy: number, dw: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
+  conv_gemm_input_grad(dy: number, filterT: number, dx: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
+  gemm_nn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
+  gemm_tn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

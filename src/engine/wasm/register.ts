@@ -15,6 +15,7 @@ import { leadingAxesSum } from './sum.js';
 import { biasAdd } from './bias-add.js';
 import { identityConfig } from './identity.js';
 import { reluGradConfig } from './relu-grad.js';
+import { gemmConv2D } from './conv-gemm.js';
 import { registerBroadcastBatchNormGradient, registerFusedReluGradient } from '../gradients.js';
 
 let registered = false;
@@ -36,7 +37,7 @@ export function registerWasmTrainingKernels(): void {
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
     identityConfig, reluGradConfig,
-    transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
+    transposeFreeBatchMatMul(stock('BatchMatMul')), gemmConv2D(stock('Conv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

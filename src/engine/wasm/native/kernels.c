@@ -259,40 +259,6 @@ void add_bias(const float *x, const float *bias, float *out, int rows, int cols)
 }
 
 /*
- * col2im, the adjoint of im2col: dx[b, oh*sh + kh - top, ow*sw + kw - left, :] += cols[(b, oh, ow), (kh, kw, :)]
- * for positions inside dx. With cols = dy · Wᵀ this is a convolution's input gradient, computed only
- * at real output positions (the zero-dilated form also multiplies the inserted zeros).
- */
-EXPORT(col2im)
-void col2im(const float *cols, float *dx, int batch, int h, int w, int ci, int oh, int ow, int kh, int kw, int sh,
-            int sw, int top, int left) {
-  __builtin_memset(dx, 0, (unsigned long)batch * h * w * ci * sizeof(float));
-  const int c4 = ci & ~3;
-  for (int b = 0; b < batch; b++) {
-    float *dxb = dx + (long)b * h * w * ci;
-    for (int r = 0; r < oh; r++) {
-      for (int q = 0; q < ow; q++) {
-        for (int fi = 0; fi < kh; fi++) {
-          const int i = r * sh + fi - top;
-          if (i < 0 || i >= h) {
-            cols += (long)kw * ci;
-            continue;
-          }
-          for (int fj = 0; fj < kw; fj++, cols += ci) {
-            const int j = q * sw + fj - left;
-            if (j < 0 || j >= w) continue;
-            float *d = dxb + ((long)i * w + j) * ci;
-            int k = 0;
-            for (; k < c4; k += 4) wasm_v128_store(d + k, wasm_f32x4_add(wasm_v128_load(d + k), wasm_v128_load(cols + k)));
-            for (; k < ci; k++) d[k] += cols[k];
-          }
-        }
-      }
-    }
-  }
-}
-
-/*
  * ReLU's gradient in one pass: dx = dy where x > 0, NaN where x is NaN, else 0 — tfjs-core's
  * dy · cast(step(x)) without its two intermediate tensors.
  */

@@ -1,0 +1,149 @@
+/*
+ * Single-precision matrix products in WebAssembly SIMD, for the convolutions (conv-gemm.c,
+ * winograd.c). Register tiles of 4 rows × 8 columns: per step 2 loads of b, 4 broadcasts of a and
+ * 16 multiply-adds, which keeps the two multiply and two add pipes of one core busy (no FMA in
+ * wasm SIMD without relaxed-simd). Each product sums over k in order, as a direct convolution does.
+ */
+#include <wasm_simd128.h>
+#include "gemm.h"
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+#define FMA(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+
+void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
+  int t = 0;
+  for (; t + 4 <= rows; t += 4) {
+    const float *a0 = a + (long)t * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
+    float *c0 = c + (long)t * cols, *c1 = c0 + cols, *c2 = c1 + cols, *c3 = c2 + cols;
+    int o = 0;
+    for (; o + 8 <= cols; o += 8) {
+      v128_t x00 = wasm_f32x4_splat(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
+      const float *bq = b + o;
+      for (int q = 0; q < k; q++, bq += cols) {
+        const v128_t b0 = wasm_v128_load(bq), b1 = wasm_v128_load(bq + 4);
+        v128_t s = wasm_v128_load32_splat(a0 + q);
+        FMA(x00, s, b0); FMA(x01, s, b1);
+        s = wasm_v128_load32_splat(a1 + q);
+        FMA(x10, s, b0); FMA(x11, s, b1);
+        s = wasm_v128_load32_splat(a2 + q);
+        FMA(x20, s, b0); FMA(x21, s, b1);
+        s = wasm_v128_load32_splat(a3 + q);
+        FMA(x30, s, b0); FMA(x31, s, b1);
+      }
+      wasm_v128_store(c0 + o, x00); wasm_v128_store(c0 + o + 4, x01);
+      wasm_v128_store(c1 + o, x10); wasm_v128_store(c1 + o + 4, x11);
+      wasm_v128_store(c2 + o, x20); wasm_v128_store(c2 + o + 4, x21);
+      wasm_v128_store(c3 + o, x30); wasm_v128_store(c3 + o + 4, x31);
+    }
+    for (; o + 4 <= cols; o += 4) {
+      v128_t x0 = wasm_f32x4_splat(0), x1 = x0, x2 = x0, x3 = x0;
+      const float *bq = b + o;
+      for (int q = 0; q < k; q++, bq += cols) {
+        const v128_t b0 = wasm_v128_load(bq);
+        FMA(x0, wasm_v128_load32_splat(a0 + q), b0);
+        FMA(x1, wasm_v128_load32_splat(a1 + q), b0);
+        FMA(x2, wasm_v128_load32_splat(a2 + q), b0);
+        FMA(x3, wasm_v128_load32_splat(a3 + q), b0);
+      }
+      wasm_v128_store(c0 + o, x0); wasm_v128_store(c1 + o, x1); wasm_v128_store(c2 + o, x2); wasm_v128_store(c3 + o, x3);
+    }
+    for (; o < cols; o++) {
+      float x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+      for (int q = 0; q < k; q++) {
+        const float bv = b[(long)q * cols + o];
+        x0 += a0[q] * bv; x1 += a1[q] * bv; x2 += a2[q] * bv; x3 += a3[q] * bv;
+      }
+      c0[o] = x0; c1[o] = x1; c2[o] = x2; c3[o] = x3;
+    }
+  }
+  for (; t < rows; t++) {
+    const float *ar = a + (long)t * k;
+    float *cr = c + (long)t * cols;
+    int o = 0;
+    for (; o + 4 <= cols; o += 4) {
+      v128_t x = wasm_f32x4_splat(0);
+      for (int q = 0; q < k; q++) FMA(x, wasm_v128_load32_splat(ar + q), wasm_v128_load(b + (long)q * cols + o));
+      wasm_v128_store(cr + o, x);
+    }
+    for (; o < cols; o++) {
+      float x = 0;
+      for (int q = 0; q < k; q++) x += ar[q] * b[(long)q * cols + o];
+      cr[o] = x;
+    }
+  }
+}
+
+/* Rows of a and b per pass of gemm_tn_add: a 64-row block of both (≤ 24 KB at k, cols ≤ 64) stays in L1. */
+#define TN_ROWS 64
+
+void gemm_tn_add(const float *a, const float *b, float *c, int rows, int k, int cols) {
+  for (int t0 = 0; t0 < rows; t0 += TN_ROWS) {
+    const int t1 = rows - t0 < TN_ROWS ? rows : t0 + TN_ROWS;
+    int q = 0;
+    for (; q + 4 <= k; q += 4) {
+      float *c0 = c + (long)q * cols, *c1 = c0 + cols, *c2 = c1 + cols, *c3 = c2 + cols;
+      int o = 0;
+      for (; o + 8 <= cols; o += 8) {
+        v128_t x00 = wasm_v128_load(c0 + o), x01 = wasm_v128_load(c0 + o + 4), x10 = wasm_v128_load(c1 + o), x11 = wasm_v128_load(c1 + o + 4);
+        v128_t x20 = wasm_v128_load(c2 + o), x21 = wasm_v128_load(c2 + o + 4), x30 = wasm_v128_load(c3 + o), x31 = wasm_v128_load(c3 + o + 4);
+        for (int t = t0; t < t1; t++) {
+          const float *ar = a + (long)t * k + q, *br = b + (long)t * cols + o;
+          const v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
+          v128_t s = wasm_v128_load32_splat(ar);
+          FMA(x00, s, b0); FMA(x01, s, b1);
+          s = wasm_v128_load32_splat(ar + 1);
+          FMA(x10, s, b0); FMA(x11, s, b1);
+          s = wasm_v128_load32_splat(ar + 2);
+          FMA(x20, s, b0); FMA(x21, s, b1);
+          s = wasm_v128_load32_splat(ar + 3);
+          FMA(x30, s, b0); FMA(x31, s, b1);
+        }
+        wasm_v128_store(c0 + o, x00); wasm_v128_store(c0 + o + 4, x01);
+        wasm_v128_store(c1 + o, x10); wasm_v128_store(c1 + o + 4, x11);
+        wasm_v128_store(c2 + o, x20); wasm_v128_store(c2 + o + 4, x21);
+        wasm_v128_store(c3 + o, x30); wasm_v128_store(c3 + o + 4, x31);
+      }
+      for (; o + 4 <= cols; o += 4) {
+        v128_t x0 = wasm_v128_load(c0 + o), x1 = wasm_v128_load(c1 + o), x2 = wasm_v128_load(c2 + o), x3 = wasm_v128_load(c3 + o);
+        for (int t = t0; t < t1; t++) {
+          const float *ar = a + (long)t * k + q;
+          const v128_t b0 = wasm_v128_load(b + (long)t * cols + o);
+          FMA(x0, wasm_v128_load32_splat(ar), b0);
+          FMA(x1, wasm_v128_load32_splat(ar + 1), b0);
+          FMA(x2, wasm_v128_load32_splat(ar + 2), b0);
+          FMA(x3, wasm_v128_load32_splat(ar + 3), b0);
+        }
+        wasm_v128_store(c0 + o, x0); wasm_v128_store(c1 + o, x1); wasm_v128_store(c2 + o, x2); wasm_v128_store(c3 + o, x3);
+      }
+      for (; o < cols; o++)
+        for (int t = t0; t < t1; t++) {
+          const float bv = b[(long)t * cols + o];
+          const float *ar = a + (long)t * k + q;
+          c0[o] += ar[0] * bv; c1[o] += ar[1] * bv; c2[o] += ar[2] * bv; c3[o] += ar[3] * bv;
+        }
+    }
+    for (; q < k; q++) {
+      float *cr = c + (long)q * cols;
+      int o = 0;
+      for (; o + 4 <= cols; o += 4) {
+        v128_t x = wasm_v128_load(cr + o);
+        for (int t = t0; t < t1; t++) FMA(x, wasm_v128_load32_splat(a + (long)t * k + q), wasm_v128_load(b + (long)t * cols + o));
+        wasm_v128_store(cr + o, x);
+      }
+      for (; o < cols; o++)
+        for (int t = t0; t < t1; t++) cr[o] += a[(long)t * k + q] * b[(long)t * cols + o];
+    }
+  }
+}
+
+EXPORT(gemm_nn_planes)
+void gemm_nn_planes(const float *a, const float *b, float *c, int planes, int rows, int k, int cols) {
+  for (int p = 0; p < planes; p++, a += (long)rows * k, b += (long)k * cols, c += (long)rows * cols) gemm_nn(a, b, c, rows, k, cols);
+}
+
+EXPORT(gemm_tn_planes)
+void gemm_tn_planes(const float *a, const float *b, float *c, int planes, int rows, int k, int cols) {
+  __builtin_memset(c, 0, (unsigned long)planes * k * cols * sizeof(float));
+  for (int p = 0; p < planes; p++, a += (long)rows * k, b += (long)rows * cols, c += (long)k * cols) gemm_tn_add(a, b, c, rows, k, cols);
+}

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelScope, type KernelParams } from './kernel-scope.js';
+import { winogradApplies, winogradConv } from './winograd.js';
 
 /**
  * Whether our products beat XNNPACK on this convolution's forward pass and filter gradient: they
@@ -54,8 +55,9 @@ export function gemmConvInputGrad(s: KernelScope, dy: tf.TensorInfo, filter: tf.
 }
 
 /**
- * Conv2D on wasm: our products where they suit the shape (BigCNN conv2 forward 42 against XNNPACK's
- * 48 ms, LeNet-5 conv2 0.9 against 1.1, CPU time), else the stock XNNPACK kernel.
+ * Conv2D on wasm: Winograd where the user opted in, our products where they suit the shape (BigCNN
+ * conv2 forward 42 against XNNPACK's 48 ms, LeNet-5 conv2 0.9 against 1.1, CPU time), else the stock
+ * XNNPACK kernel.
  */
 export function gemmConv2D(stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (params: KernelParams): tf.TensorInfo => {
@@ -63,10 +65,10 @@ export function gemmConv2D(stock: tf.KernelConfig): tf.KernelConfig {
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = params.attrs as unknown as tf.Conv2DAttrs;
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       strides, dilations, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat));
-    if (info.dataFormat !== 'channelsLast' || info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.inChannels <= 4 || !gemmConvSuits(info)) {
-      return stock.kernelFunc(params) as tf.TensorInfo;
-    }
+    if (info.dataFormat !== 'channelsLast') return stock.kernelFunc(params) as tf.TensorInfo;
     const s = new KernelScope(params.backend);
+    if (winogradApplies(info)) return s.finish(winogradConv(s, x, filter, info));
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.inChannels <= 4 || !gemmConvSuits(info)) return stock.kernelFunc(params) as tf.TensorInfo;
     return s.finish(gemmConv(s, x, filter, info));
   };
   return { ...stock, kernelFunc };

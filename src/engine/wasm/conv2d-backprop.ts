@@ -1,5 +1,6 @@
 /**
- * Gradients of Conv2D for wasm (formulas verified in shared/notes/engine.md §2). The input gradient
+ * Gradients of Conv2D for wasm (formulas verified in shared/notes/engine.md §2), by Winograd where
+ * the user opted in (winograd.ts). Otherwise: the input gradient
  * is col2im(dy · Wᵀ) with our own products (conv-gemm.ts), for every shape. The filter gradient is
  * patchesᵀ · dy with our products where the output channels come in fours; otherwise, as XNNPACK
  * work: im2col · dy for few input channels, else the padded input correlated with dy used as a
@@ -8,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelScope, type KernelParams } from './kernel-scope.js';
 import { gemmConvFilterGrad, gemmConvInputGrad, gemmConvSuits } from './conv-gemm.js';
+import { winogradApplies, winogradFilterGrad, winogradInputGrad } from './winograd.js';
 
 /**
  * dy as the input of the stride-1 "valid" convolution with the flipped filter that gives dx:
@@ -56,6 +58,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.Tens
   const { strides, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
+  if (winogradApplies(info)) return s.finish(winogradFilterGrad(s, x, dy, info));
   if (gemmConvSuits(info)) return s.finish(gemmConvFilterGrad(s, x, dy, info));
   const im2col = info.inChannels <= IM2COL_MAX_IN_CHANNELS && patchFloats(info) <= MAX_PATCH_FLOATS;
   return s.finish(im2col ? filterGradIm2col(s, x, dy, info) : filterGradConv(s, x, dy, info));
@@ -66,7 +69,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): tf.Tenso
   const { strides, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
   const s = new KernelScope(backend);
-  return s.finish(gemmConvInputGrad(s, dy, filter, info));
+  return s.finish(winogradApplies(info) ? winogradInputGrad(s, dy, filter, info) : gemmConvInputGrad(s, dy, filter, info));
 }
 
 export const conv2DBackpropFilterConfig: tf.KernelConfig = { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter };

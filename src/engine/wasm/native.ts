@@ -18,6 +18,10 @@ export interface NativeKernels {
   gather_rows(src: number, idx: number, dst: number, n: number, rowBytes: number): void;
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
+  winograd_tiles_in(src: number, dst: number, tmp: number, l: number, batch: number, h: number, w: number, c: number, nIn: number, nOut: number,
+    step: number, tilesH: number, tilesW: number, top: number, left: number): void;
+  winograd_tiles_out(src: number, dst: number, tmp: number, l: number, batch: number, h: number, w: number, c: number, n: number,
+    m: number, tilesH: number, tilesW: number): void;
   conv_gemm_forward(x: number, filter: number, y: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_filter_grad(x: number, dy: number, dw: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_input_grad(dy: number, filterT: number, dx: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;

@@ -1,0 +1,217 @@
+/**
+ * Winograd convolution F(m×m, r×r) for stride-1 square convolutions on wasm: forward, input gradient
+ * and filter gradient (native/winograd.c). A 5×5 convolution with F(2×2, 5×5) needs 36 products per
+ * 2×2 output tile instead of 100, and the products become n² = (m+r-1)² matrix products over
+ * channels (gemm.c). XNNPACK has no Winograd path.
+ *
+ * Opt-in (`useWinograd(true)` or SQUISH_WINOGRAD=1): the transforms cost float32 accuracy. Against
+ * the cpu backend, BigCNN conv2's shape gives relative errors (max |diff| / max |cpu|) of 8e-6 forward,
+ * 1.6e-5 dx and 3.7e-5 dW, where the direct sums give 3e-7, 2e-7 and 6e-6; our kernels' bar is 1e-5.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelScope } from './kernel-scope.js';
+
+/** The transform matrices of F(m, r), row-major float32; n = m + r - 1. */
+export interface WinogradTransforms {
+  readonly m: number;
+  readonly r: number;
+  readonly n: number;
+  /** Aᵀ (m × n): tile products → outputs. */
+  readonly at: Float32Array;
+  /** A (n × m): output gradients → product gradients. */
+  readonly a: Float32Array;
+  /** Bᵀ (n × n): input tiles → transformed tiles. */
+  readonly bt: Float32Array;
+  /** G (n × r): filter → transformed filter. */
+  readonly g: Float32Array;
+  /** G with its columns reversed: transforms the spatially flipped filter (the input gradient's). */
+  readonly gFlipped: Float32Array;
+  /** Gᵀ (r × n): transformed-filter gradients → filter gradient. */
+  readonly gt: Float32Array;
+}
+
+/** Interpolation points, in the order that keeps the transforms' values small (Lavin & Gray; wincnn). */
+const POINTS = [1, -1, 2, 1 / 2, -1 / 2, 0, -2, 3, -3];
+
+/** Inverse of a small square matrix (Gauss–Jordan, partial pivoting, float64). */
+function invert(matrix: number[][]): number[][] {
+  const n = matrix.length;
+  const rows = matrix.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let i = col + 1; i < n; i++) if (Math.abs(rows[i]![col]!) > Math.abs(rows[pivot]![col]!)) pivot = i;
+    [rows[col], rows[pivot]] = [rows[pivot]!, rows[col]!];
+    const p = rows[col]!;
+    const scale = p[col]!;
+    for (let j = 0; j < 2 * n; j++) p[j]! /= scale;
+    for (let i = 0; i < n; i++) {
+      if (i === col) continue;
+      const factor = rows[i]![col]!;
+      for (let j = 0; j < 2 * n; j++) rows[i]![j]! -= factor * p[j]!;
+    }
+  }
+  return rows.map((row) => row.slice(n));
+}
+
+const flat = (rows: number[][]) => Float32Array.from(rows.flat());
+const transpose = (rows: number[][]) => rows[0]!.map((_, j) => rows.map((row) => row[j]!));
+
+const cache = new Map<string, WinogradTransforms>();
+
+/**
+ * Toom–Cook with the point at infinity: with E_k the n × k matrix evaluating a polynomial of k
+ * coefficients at the points (its last row takes the leading coefficient), a correlation of m outputs
+ * with an r-tap filter is y = E_mᵀ · ((E_r g) ⊙ (E_n⁻ᵀ d)). Row j of E_n⁻ᵀ is scaled by
+ * f_j = Π(p_j − p_l) and row j of E_r by 1/f_j, which keeps Bᵀ's entries small integers.
+ */
+export function winogradTransforms(m: number, r: number): WinogradTransforms {
+  const key = `${m},${r}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const n = m + r - 1;
+  if (n - 1 > POINTS.length) throw new Error(`Winograd F(${m}, ${r}) needs more interpolation points than ${POINTS.length}`);
+  const points = POINTS.slice(0, n - 1);
+  const evaluation = (k: number) => [...points.map((p) => Array.from({ length: k }, (_, i) => p ** i)), Array.from({ length: k }, (_, i) => (i === k - 1 ? 1 : 0))];
+  const f = [...points.map((p, j) => points.reduce((prod, q, l) => (l === j ? prod : prod * (p - q)), 1)), 1];
+  const at = transpose(evaluation(m));
+  const inverse = invert(evaluation(n));
+  const bt = inverse.map((_, j) => inverse.map((row) => f[j]! * row[j]!));
+  const g = evaluation(r).map((row, j) => row.map((v) => v / f[j]!));
+  const transforms: WinogradTransforms = {
+    m, r, n, at: flat(at), a: flat(transpose(at)), bt: flat(bt), g: flat(g), gFlipped: flat(g.map((row) => [...row].reverse())), gt: flat(transpose(g)),
+  };
+  cache.set(key, transforms);
+  return transforms;
+}
+
+/** Output tile size per filter size: F(2×2, 5×5) and F(4×4, 3×3), 2.8× and 4× fewer products than direct. */
+export function winogradTileFor(r: number): number {
+  return r >= 5 ? 2 : 4;
+}
+
+interface ConvShape {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  /** Rows and columns of zeros before the input (the convolution's top and left padding). */
+  top: number;
+  left: number;
+}
+
+function tileGrid(t: WinogradTransforms, c: ConvShape) {
+  const tilesH = Math.ceil(c.outHeight / t.m), tilesW = Math.ceil(c.outWidth / t.m);
+  return { tilesH, tilesW, tiles: c.batch * tilesH * tilesW };
+}
+
+/** Transformed input tiles V, [n²][tiles][Ci]. */
+function inputTiles(s: KernelScope, x: tf.TensorInfo, t: WinogradTransforms, c: ConvShape): tf.TensorInfo {
+  const { tilesH, tilesW, tiles } = tileGrid(t, c);
+  const v = s.scratch([t.n * t.n * tiles * c.inChannels]);
+  const tmp = s.scratch([t.n * t.n * c.inChannels]);
+  s.native.winograd_tiles_in(s.offset(x), s.offset(v), s.offset(tmp), s.offset(s.constant(t.bt)), c.batch, c.inHeight, c.inWidth, c.inChannels,
+    t.n, t.n, t.m, tilesH, tilesW, c.top, c.left);
+  return v;
+}
+
+/** Transformed filter U, [n²][Ci][Co], from an [r, r, Ci, Co] filter (`flipped`: of its 180° rotation). */
+function filterTiles(s: KernelScope, filter: tf.TensorInfo, t: WinogradTransforms, flipped: boolean): tf.TensorInfo {
+  const [, , ci, co] = filter.shape as [number, number, number, number];
+  const u = s.scratch([t.n * t.n * ci * co]);
+  const tmp = s.scratch([t.n * t.r * ci * co]);
+  s.native.winograd_tiles_in(s.offset(filter), s.offset(u), s.offset(tmp), s.offset(s.constant(flipped ? t.gFlipped : t.g)), 1, t.r, t.r, ci * co,
+    t.r, t.n, t.r, 1, 1, 0, 0);
+  return u;
+}
+
+/** The stride-1 convolution of x with the transformed filter u ([n²][Ci][Co]), as an [B, OH, OW, Co] output. */
+function convolveTransformed(s: KernelScope, x: tf.TensorInfo, u: tf.TensorInfo, t: WinogradTransforms, c: ConvShape, out: tf.TensorInfo): void {
+  const { tilesH, tilesW, tiles } = tileGrid(t, c);
+  const v = inputTiles(s, x, t, c);
+  const products = s.scratch([t.n * t.n * tiles * c.outChannels]);
+  s.native.gemm_nn_planes(s.offset(v), s.offset(u), s.offset(products), t.n * t.n, tiles, c.inChannels, c.outChannels);
+  const tmp = s.scratch([t.m * t.n * c.outChannels]);
+  s.native.winograd_tiles_out(s.offset(products), s.offset(out), s.offset(tmp), s.offset(s.constant(t.at)), c.batch, c.outHeight, c.outWidth,
+    c.outChannels, t.n, t.m, tilesH, tilesW);
+}
+
+function shapeOf(info: tf.backend_util.Conv2DInfo): ConvShape {
+  return {
+    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
+    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels, top: info.padInfo.top, left: info.padInfo.left,
+  };
+}
+
+let enabled = process.env.SQUISH_WINOGRAD === '1';
+
+/** Turns Winograd convolutions on or off for the wasm backend (off by default: see above). */
+export function useWinograd(on: boolean): void {
+  enabled = on;
+}
+
+/** Largest transformed tensor (n² · tiles · channels floats) Winograd allocates: 128 MB of heap. */
+const MAX_TRANSFORMED_FLOATS = 2 ** 25;
+
+/**
+ * Whether Winograd computes this convolution: when enabled, for stride 1, dilation 1, a square
+ * filter of 3 or 5, and at least 8 channels each way (fewer make the products too short to pay for
+ * the transforms: LeNet-5's conv2, 6 → 16 channels, ran 1.2× slower forward and 3× slower for dx).
+ */
+export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
+  if (!enabled || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return false;
+  const r = info.filterHeight;
+  if (info.filterWidth !== r || (r !== 3 && r !== 5) || info.inChannels < 8 || info.outChannels < 8) return false;
+  const m = winogradTileFor(r), n = m + r - 1;
+  const tiles = info.batchSize * Math.ceil(Math.max(info.outHeight, info.inHeight) / m) * Math.ceil(Math.max(info.outWidth, info.inWidth) / m);
+  return n * n * tiles * Math.max(info.inChannels, info.outChannels) <= MAX_TRANSFORMED_FLOATS;
+}
+
+/** y = conv(x, filter), [B, OH, OW, Co]. */
+export function winogradConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const t = winogradTransforms(winogradTileFor(info.filterHeight), info.filterHeight);
+  const out = s.scratch([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  convolveTransformed(s, x, filterTiles(s, filter, t, false), t, shapeOf(info), out);
+  return out;
+}
+
+/**
+ * dx of a stride-1 convolution: the correlation of dy, padded by r−1−top (left likewise), with the
+ * rotated filter whose channel axes are swapped.
+ */
+export function winogradInputGrad(s: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const r = info.filterHeight;
+  const out = s.scratch([info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
+  const t = winogradTransforms(winogradTileFor(r), r);
+  const rotated = filterTiles(s, filter, t, true); // [n²][Ci][Co]
+  const u = s.transpose(s.reshape(rotated, [t.n * t.n, info.inChannels, info.outChannels]), [0, 2, 1]);
+  convolveTransformed(s, dy, u, t, {
+    batch: info.batchSize, inHeight: info.outHeight, inWidth: info.outWidth, inChannels: info.outChannels,
+    outHeight: info.inHeight, outWidth: info.inWidth, outChannels: info.inChannels, top: r - 1 - info.padInfo.top, left: r - 1 - info.padInfo.left,
+  }, out);
+  return out;
+}
+
+/**
+ * dW of a stride-1 convolution, the forward algorithm run backwards: the dy tiles' products
+ * gradients A·dY·Aᵀ, their products with the input tiles summed over tiles (dU = Vᵀ·dM per plane),
+ * and dW = Gᵀ·dU·G.
+ */
+export function winogradFilterGrad(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const r = info.filterHeight;
+  const out = s.scratch([r, r, info.inChannels, info.outChannels]);
+  const t = winogradTransforms(winogradTileFor(r), r);
+  const c = shapeOf(info);
+  const { tilesH, tilesW, tiles } = tileGrid(t, c);
+  const v = inputTiles(s, x, t, c);
+  const dm = s.scratch([t.n * t.n * tiles * c.outChannels]);
+  s.native.winograd_tiles_in(s.offset(dy), s.offset(dm), s.offset(s.scratch([t.n * t.m * c.outChannels])), s.offset(s.constant(t.a)), c.batch,
+    c.outHeight, c.outWidth, c.outChannels, t.m, t.n, t.m, tilesH, tilesW, 0, 0);
+  const du = s.scratch([t.n * t.n * c.inChannels * c.outChannels]);
+  s.native.gemm_tn_planes(s.offset(v), s.offset(dm), s.offset(du), t.n * t.n, tiles, c.inChannels, c.outChannels);
+  s.native.winograd_tiles_out(s.offset(du), s.offset(out), s.offset(s.scratch([r * t.n * c.inChannels * c.outChannels])), s.offset(s.constant(t.gt)),
+    1, r, r, c.inChannels * c.outChannels, t.n, r, 1, 1);
+  return out;
+}

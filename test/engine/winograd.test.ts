@@ -1,0 +1,103 @@
+/**
+ * Winograd convolutions (opt-in): the transforms compute exact correlations, and forward, dx and dW
+ * through the registered wasm kernels match the cpu backend within the documented float32 error
+ * (relative 1e-4, where the default kernels keep 1e-5), on stride-1 3×3 and 5×5 convolutions with
+ * same, valid and explicit padding and tile grids that do not divide the image.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/engine/backend.js';
+import { useWinograd, winogradTransforms } from '../../src/engine/wasm/winograd.js';
+
+await initBackend('wasm');
+
+test('F(m, r) transforms give the correlation y_i = Σ_k g_k d_(i+k)', () => {
+  for (const [m, r] of [[2, 3], [4, 3], [2, 5], [3, 5]] as const) {
+    const t = winogradTransforms(m, r);
+    const d = Array.from({ length: t.n }, (_, i) => Math.sin(3 * i + 1));
+    const g = Array.from({ length: r }, (_, k) => Math.cos(2 * k + m));
+    const gd = Array.from({ length: t.n }, (_, j) => {
+      let gj = 0, dj = 0;
+      for (let k = 0; k < r; k++) gj += t.g[j * r + k]! * g[k]!;
+      for (let i = 0; i < t.n; i++) dj += t.bt[j * t.n + i]! * d[i]!;
+      return gj * dj;
+    });
+    for (let i = 0; i < m; i++) {
+      let y = 0, expected = 0;
+      for (let j = 0; j < t.n; j++) y += t.at[i * t.n + j]! * gd[j]!;
+      for (let k = 0; k < r; k++) expected += g[k]! * d[i + k]!;
+      assert.ok(Math.abs(y - expected) < 1e-5, `F(${m}, ${r}) output ${i}: ${y} vs ${expected}`);
+    }
+    // A, G flipped and Gᵀ are the same matrices rearranged.
+    for (let i = 0; i < m; i++) for (let j = 0; j < t.n; j++) assert.equal(t.a[j * m + i], t.at[i * t.n + j]);
+    for (let j = 0; j < t.n; j++) for (let k = 0; k < r; k++) {
+      assert.equal(t.gFlipped[j * r + k], t.g[j * r + r - 1 - k]);
+      assert.equal(t.gt[k * t.n + j], t.g[j * r + k]);
+    }
+  }
+});
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  let diff = 0, scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+/** y, dx and dW of sum(conv(x, k) ⊙ r) on one backend. */
+type Shape4 = [number, number, number, number];
+
+async function convAndGrads(backend: string, x: Shape4, k: Shape4, pad: Pad): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = tf.randomUniform(x, 0, 1, 'float32', 7) as tf.Tensor4D;
+    const ks = tf.randomNormal(k, 0, 0.2, 'float32', 8) as tf.Tensor4D;
+    const y = tf.conv2d(xs, ks, 1, pad);
+    const r = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), r)))([xs, ks]);
+    return [y, dx!, dw!].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+const CASES: Array<{ x: Shape4; k: Shape4; pad: Pad }> = [
+  { x: [2, 14, 14, 32], k: [5, 5, 32, 64], pad: 'same' },
+  { x: [3, 11, 9, 8], k: [5, 5, 8, 12], pad: 'valid' },
+  { x: [2, 9, 13, 10], k: [3, 3, 10, 8], pad: 'same' },
+  { x: [1, 10, 7, 9], k: [3, 3, 9, 16], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+];
+
+test('opted in, Winograd convolutions match cpu within 1e-4 and leak nothing', async () => {
+  useWinograd(true);
+  try {
+    for (const c of CASES) {
+      const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
+      const actual = await convAndGrads('wasm', c.x, c.k, c.pad);
+      ['y', 'dx', 'dW'].forEach((which, i) => {
+        const err = relativeError(actual[i]!, expected[i]!);
+        assert.ok(err <= 1e-4, `${which} of x=${c.x} k=${c.k}: relative error ${err}`);
+      });
+    }
+    const before = tf.memory().numTensors;
+    await convAndGrads('wasm', CASES[0]!.x, CASES[0]!.k, 'same');
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    useWinograd(false);
+  }
+});
+
+test('Winograd is off by default and changes the result only when on', async () => {
+  const c = CASES[0]!;
+  const direct = await convAndGrads('wasm', c.x, c.k, c.pad);
+  useWinograd(true);
+  const winograd = await convAndGrads('wasm', c.x, c.k, c.pad).finally(() => useWinograd(false));
+  const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
+  direct.forEach((d, i) => {
+    assert.ok(relativeError(d, expected[i]!) <= 1e-5);
+    assert.notDeepEqual(winograd[i], d);
+  });
+});

@@ -1,12 +1,12 @@
 /**
- * Loads our SIMD kernels (native/kernels.c) onto the tfjs-backend-wasm heap: the module imports the
+ * Loads our SIMD kernels (native/*.c) onto the tfjs-backend-wasm heap: the module imports the
  * backend's own WebAssembly.Memory, so kernels read and write tensors where they lie, by offset,
  * with no copies. Instantiated once per backend memory (synchronously: the module is ~20 KB).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './native/binary.js';
 
-/** The exports of native/kernels.c; pointers are byte offsets into the wasm heap. */
+/** The exports of native/*.c; pointers are byte offsets into the wasm heap. */
 export interface NativeKernels {
   max_pool_grad(x: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
@@ -20,6 +20,8 @@ export interface NativeKernels {
   col2im(cols: number, dx: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
+  adam_step(x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, oma1: number, oma2: number, eps: number, negLr: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../src/data/dataset.js';
 import { epochPermutation } from '../src/data/random.js';
+import { createAdam } from '../src/engine/adam.js';
 import type { Evaluation, LossName, TrainingOptions } from './definition.js';
 
 const EVAL_BATCH = 256;
@@ -38,7 +39,7 @@ export interface FitOptions extends TrainingOptions {
 
 /** Trains `model` in place; returns the mean training loss of each epoch. */
 export async function fitModel(model: tf.LayersModel, data: Dataset, opts: FitOptions): Promise<number[]> {
-  model.compile({ optimizer: opts.optimizer ?? tf.train.adam(opts.learningRate), loss: lossFunction(opts.loss) });
+  model.compile({ optimizer: opts.optimizer ?? createAdam(opts.learningRate), loss: lossFunction(opts.loss) });
   const { xs, ys } = toTensors(data);
   const first = opts.initialEpoch ?? 0;
   const losses: number[] = [];

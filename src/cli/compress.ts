@@ -15,6 +15,7 @@ import { MetricPruner } from '../compression/pruner.js';
 import { speedupAndCompare } from '../compression/speedup/measure.js';
 import { layerSetting } from '../compression/settings.js';
 import { shortWeightName } from '../compression/wrapper.js';
+import { createAdam } from '../engine/adam.js';
 import { initBackend, resolveBackendName } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { InputError } from '../errors.js';
@@ -166,7 +167,7 @@ Options:
       const { xs, ys } = toTensors(data.train);
       try {
         await new Distiller(base.model).fit(compressed, xs, ys, {
-          epochs, batchSize, seed, optimizer: tf.train.adam(learningRate), compressors: [compressor],
+          epochs, batchSize, seed, optimizer: createAdam(learningRate), compressors: [compressor],
           onEpochEnd: (epoch, loss) => void io.stderr.write(`epoch ${epoch + 1}/${epochs} distillation loss ${loss.toFixed(4)}\n`),
         });
       } finally {

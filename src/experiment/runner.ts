@@ -7,6 +7,7 @@
  * trial definition load once per worker.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createAdam } from '../engine/adam.js';
 import { initBackend } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { Compressor } from '../compression/compressor.js';
@@ -113,7 +114,7 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
       try {
         await new Distiller(base).fit(model, xs, ys, {
           epochs: task.env.epochs, batchSize: def.training.batchSize, seed: task.env.seed,
-          optimizer: tf.train.adam(def.training.learningRate), compressors, onEpochEnd: goOn,
+          optimizer: createAdam(def.training.learningRate), compressors, onEpochEnd: goOn,
         });
       } finally {
         tf.dispose([xs, ys]);

@@ -6,7 +6,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './native/binary.js';
 
-/** The exports of native/kernels.c; pointers are byte offsets into the wasm heap. */
+/** The exports of native/*.c; pointers are byte offsets into the wasm heap. */
 export interface NativeKernels {
   max_pool_grad(x: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
@@ -27,6 +27,8 @@ export interface NativeKernels {
   conv_gemm_input_grad(dy: number, filterT: number, dx: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   gemm_nn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
   gemm_tn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
+  adam_step(x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, oma1: number, oma2: number, eps: number, negLr: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

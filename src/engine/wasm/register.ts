@@ -1,8 +1,9 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks,
  * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
- * Slice, Sum, Add, Identity), and a fused ReLU gradient. Call after importing the wasm backend and before
- * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
+ * Slice, Sum, Add, Identity), a fused ReLU gradient and a fused Adam step. Call after importing the
+ * wasm backend and before `tf.setBackend('wasm')`, so that the kept setup functions run when the
+ * backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
@@ -16,6 +17,7 @@ import { biasAdd } from './bias-add.js';
 import { identityConfig } from './identity.js';
 import { reluGradConfig } from './relu-grad.js';
 import { gemmConv2D } from './conv-gemm.js';
+import { adamStepConfig } from './adam-step.js';
 import { registerBroadcastBatchNormGradient, registerFusedReluGradient } from '../gradients.js';
 
 let registered = false;
@@ -36,7 +38,7 @@ export function registerWasmTrainingKernels(): void {
     return config;
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
-    identityConfig, reluGradConfig,
+    identityConfig, reluGradConfig, adamStepConfig,
     transposeFreeBatchMatMul(stock('BatchMatMul')), gemmConv2D(stock('Conv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }

@@ -4,7 +4,8 @@
  * of several interleaved runs, as JSON on stdout. Recipe as in shared/benchmarks/peers.md (Adam 1e-3,
  * batch 64, real MNIST images, one shuffled epoch; inference in batches of 256, best of 3 passes).
  * Rates by wall time and by process CPU time: on a shared box the second is the steadier comparison.
- *   node dist/bench/engine.js [--runs N] [--backends wasm,cpu] [--python /usr/bin/python3]
+ *   node dist/bench/engine.js [--runs N] [--backends wasm,wasm+winograd,cpu] [--python /usr/bin/python3]
+ * `wasm+winograd` is wasm with the opt-in Winograd convolutions (src/engine/wasm/winograd.ts).
  * PyTorch runs from Debian's python3-torch (`--python`, SQUISH_BENCH_PYTHON, default /usr/bin/python3);
  * without it the ratios are against the reference figures below.
  */
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { initBackend, type ActiveBackend } from '../src/engine/backend.js';
+import { useWinograd } from '../src/engine/wasm/winograd.js';
 import { loadMnist10k } from '../src/data/mnist10k.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { buildBigCnn, buildLenet5 } from '../trials/models.js';
@@ -122,7 +124,7 @@ function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version:
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     runs: { type: 'string', default: '3' },
-    backends: { type: 'string', default: 'wasm,webgpu,tensorflow,cpu' },
+    backends: { type: 'string', default: 'wasm,wasm+winograd,webgpu,tensorflow,cpu' },
     python: { type: 'string', default: process.env.SQUISH_BENCH_PYTHON ?? '/usr/bin/python3' },
   } });
   const runs = Number(values.runs);
@@ -133,10 +135,13 @@ async function main(): Promise<void> {
   const torch: PyTorch = { python: values.python, dir };
 
   const unavailable: Array<{ backend: string; reason: string }> = [];
-  const backends: ActiveBackend[] = [];
+  /** The engines measured: a backend, and for wasm whether Winograd is on (labelled `wasm+winograd`). */
+  const engines: Array<{ label: string; backend: ActiveBackend; winograd: boolean }> = [];
   for (const name of values.backends.split(',')) {
+    const winograd = name === 'wasm+winograd';
     try {
-      backends.push(await initBackend(name as ActiveBackend));
+      const backend = await initBackend((winograd ? 'wasm' : name) as ActiveBackend);
+      engines.push({ label: winograd ? name : backend, backend, winograd });
     } catch (err) {
       unavailable.push({ backend: name, reason: (err as Error).message.split('\n')[0]! });
     }
@@ -153,14 +158,16 @@ async function main(): Promise<void> {
   let pytorch: { version: string } | { reason: string } | undefined;
   // Interleaved: each run measures every engine once, so load from other jobs hits them alike.
   for (let run = 0; run < runs; run++) {
-    for (const backend of backends) {
+    for (const { label, backend, winograd } of engines) {
       await initBackend(backend);
+      useWinograd(winograd);
       for (const [modelName, build] of Object.entries(MODELS) as Array<[ModelName, (o: { seed: number }) => tf.LayersModel]>) {
         const train = await trainRate(build, head(split.train, (TRAIN_SAMPLES[backend] ?? TRAIN_SAMPLES.wasm)[modelName]), run);
         const model = build({ seed: run });
-        record(`${backend}/${modelName}`, train, await inferRate(model, head(split.test, INFER_SAMPLES[backend] ?? INFER_SAMPLES.wasm)));
+        record(`${label}/${modelName}`, train, await inferRate(model, head(split.test, INFER_SAMPLES[backend] ?? INFER_SAMPLES.wasm)));
         model.dispose();
       }
+      useWinograd(false);
     }
     if (pytorch === undefined || 'version' in pytorch) {
       const res = pytorchRun(torch, run);
@@ -177,7 +184,7 @@ async function main(): Promise<void> {
 
   const measured = pytorch !== undefined && 'version' in pytorch;
   const results = [];
-  for (const backend of backends) {
+  for (const { label: backend } of engines) {
     for (const modelName of Object.keys(MODELS) as ModelName[]) {
       const s = samples.get(`${backend}/${modelName}`)!;
       const { train, infer } = PYTORCH_1T_REFERENCE[modelName];

@@ -25,8 +25,8 @@ export interface NativeKernels {
   conv_gemm_forward(x: number, filter: number, y: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_filter_grad(x: number, dy: number, dw: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_input_grad(dy: number, filterT: number, dx: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
-  gemm_nn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
-  gemm_tn_planes(a: number, b: number, c: number, planes: number, rows: number, k: number, cols: number): void;
+  winograd_conv(x: number, u: number, y: number, ...buffersMatricesShapeAndBlock: number[]): void;
+  winograd_filter_grad(x: number, dy: number, du: number, ...buffersMatricesShapeAndBlock: number[]): void;
   adam_step(x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
     b1: number, c1: number, b2: number, c2: number, oma1: number, oma2: number, eps: number, negLr: number): void;
 }

@@ -102,19 +102,23 @@ interface ConvShape {
   left: number;
 }
 
-function tileGrid(t: WinogradTransforms, c: ConvShape) {
-  const tilesH = Math.ceil(c.outHeight / t.m), tilesW = Math.ceil(c.outWidth / t.m);
-  return { tilesH, tilesW, tiles: c.batch * tilesH * tilesW };
+/** Floats of transformed tiles per block (inputs and products together): 512 KB, which stays in L2. */
+const BLOCK_FLOATS = 1 << 17;
+
+function tileBlock(t: WinogradTransforms, c: ConvShape): number {
+  return Math.max(4, Math.floor(BLOCK_FLOATS / (t.n * t.n * (c.inChannels + c.outChannels))));
 }
 
-/** Transformed input tiles V, [n²][tiles][Ci]. */
-function inputTiles(s: KernelScope, x: tf.TensorInfo, t: WinogradTransforms, c: ConvShape): tf.TensorInfo {
-  const { tilesH, tilesW, tiles } = tileGrid(t, c);
-  const v = s.scratch([t.n * t.n * tiles * c.inChannels]);
-  const tmp = s.scratch([t.n * t.n * c.inChannels]);
-  s.native.winograd_tiles_in(s.offset(x), s.offset(v), s.offset(tmp), s.offset(s.constant(t.bt)), c.batch, c.inHeight, c.inWidth, c.inChannels,
-    t.n, t.n, t.m, tilesH, tilesW, c.top, c.left);
-  return v;
+/** The native drivers' shape arguments: batch, h, w, ci, oh, ow, co, n, m, top, left, block. */
+function driverArgs(t: WinogradTransforms, c: ConvShape): number[] {
+  return [c.batch, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels, t.n, t.m, c.top, c.left, tileBlock(t, c)];
+}
+
+/** Scratch for one block's transformed inputs and outputs, and for one tile's transform. */
+function blockBuffers(s: KernelScope, t: WinogradTransforms, c: ConvShape): number[] {
+  const block = tileBlock(t, c), planes = t.n * t.n;
+  return [s.scratch([planes * block * c.inChannels]), s.scratch([planes * block * c.outChannels]), s.scratch([planes * Math.max(c.inChannels, c.outChannels)])]
+    .map((b) => s.offset(b));
 }
 
 /** Transformed filter U, [n²][Ci][Co], from an [r, r, Ci, Co] filter (`flipped`: of its 180° rotation). */
@@ -129,13 +133,8 @@ function filterTiles(s: KernelScope, filter: tf.TensorInfo, t: WinogradTransform
 
 /** The stride-1 convolution of x with the transformed filter u ([n²][Ci][Co]), as an [B, OH, OW, Co] output. */
 function convolveTransformed(s: KernelScope, x: tf.TensorInfo, u: tf.TensorInfo, t: WinogradTransforms, c: ConvShape, out: tf.TensorInfo): void {
-  const { tilesH, tilesW, tiles } = tileGrid(t, c);
-  const v = inputTiles(s, x, t, c);
-  const products = s.scratch([t.n * t.n * tiles * c.outChannels]);
-  s.native.gemm_nn_planes(s.offset(v), s.offset(u), s.offset(products), t.n * t.n, tiles, c.inChannels, c.outChannels);
-  const tmp = s.scratch([t.m * t.n * c.outChannels]);
-  s.native.winograd_tiles_out(s.offset(products), s.offset(out), s.offset(tmp), s.offset(s.constant(t.at)), c.batch, c.outHeight, c.outWidth,
-    c.outChannels, t.n, t.m, tilesH, tilesW);
+  s.native.winograd_conv(s.offset(x), s.offset(u), s.offset(out), ...blockBuffers(s, t, c), s.offset(s.constant(t.bt)), s.offset(s.constant(t.at)),
+    ...driverArgs(t, c));
 }
 
 function shapeOf(info: tf.backend_util.Conv2DInfo): ConvShape {
@@ -152,9 +151,6 @@ export function useWinograd(on: boolean): void {
   enabled = on;
 }
 
-/** Largest transformed tensor (n² · tiles · channels floats) Winograd allocates: 128 MB of heap. */
-const MAX_TRANSFORMED_FLOATS = 2 ** 25;
-
 /**
  * Whether Winograd computes this convolution: when enabled, for stride 1, dilation 1, a square
  * filter of 3 or 5, and at least 8 channels each way (fewer make the products too short to pay for
@@ -163,10 +159,7 @@ const MAX_TRANSFORMED_FLOATS = 2 ** 25;
 export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   if (!enabled || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return false;
   const r = info.filterHeight;
-  if (info.filterWidth !== r || (r !== 3 && r !== 5) || info.inChannels < 8 || info.outChannels < 8) return false;
-  const m = winogradTileFor(r), n = m + r - 1;
-  const tiles = info.batchSize * Math.ceil(Math.max(info.outHeight, info.inHeight) / m) * Math.ceil(Math.max(info.outWidth, info.inWidth) / m);
-  return n * n * tiles * Math.max(info.inChannels, info.outChannels) <= MAX_TRANSFORMED_FLOATS;
+  return info.filterWidth === r && (r === 3 || r === 5) && info.inChannels >= 8 && info.outChannels >= 8;
 }
 
 /** y = conv(x, filter), [B, OH, OW, Co]. */
@@ -204,13 +197,9 @@ export function winogradFilterGrad(s: KernelScope, x: tf.TensorInfo, dy: tf.Tens
   const out = s.scratch([r, r, info.inChannels, info.outChannels]);
   const t = winogradTransforms(winogradTileFor(r), r);
   const c = shapeOf(info);
-  const { tilesH, tilesW, tiles } = tileGrid(t, c);
-  const v = inputTiles(s, x, t, c);
-  const dm = s.scratch([t.n * t.n * tiles * c.outChannels]);
-  s.native.winograd_tiles_in(s.offset(dy), s.offset(dm), s.offset(s.scratch([t.n * t.m * c.outChannels])), s.offset(s.constant(t.a)), c.batch,
-    c.outHeight, c.outWidth, c.outChannels, t.m, t.n, t.m, tilesH, tilesW, 0, 0);
   const du = s.scratch([t.n * t.n * c.inChannels * c.outChannels]);
-  s.native.gemm_tn_planes(s.offset(v), s.offset(dm), s.offset(du), t.n * t.n, tiles, c.inChannels, c.outChannels);
+  s.native.winograd_filter_grad(s.offset(x), s.offset(dy), s.offset(du), ...blockBuffers(s, t, c), s.offset(s.constant(t.bt)), s.offset(s.constant(t.a)),
+    ...driverArgs(t, c));
   s.native.winograd_tiles_out(s.offset(du), s.offset(out), s.offset(s.scratch([r * t.n * c.inChannels * c.outChannels])), s.offset(s.constant(t.gt)),
     1, r, r, c.inChannels * c.outChannels, t.n, r, 1, 1);
   return out;

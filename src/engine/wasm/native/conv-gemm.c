@@ -50,23 +50,30 @@ static inline __attribute__((always_inline)) void im2col_rows(const float *xb, f
   }
 }
 
+/* dst[0..n) += src[0..n) */
+static void add_floats(float *dst, const float *src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(src + i)));
+  for (; i < n; i++) dst[i] += src[i];
+}
+
 /* The adjoint of im2col_rows: dxb[...] += cols[p - p0][(fi, fj, c)] at positions inside the image. */
 static inline __attribute__((always_inline)) void col2im_rows(const float *cols, float *dxb, const conv_shape *s, int p0, int p1) {
   const int run = s->kw * s->ci;
   for (int p = p0; p < p1; p++) {
     const int oy = p / s->ow, ox = p % s->ow;
+    const int j0 = ox * s->sw - s->left;
     for (int fi = 0; fi < s->kh; fi++, cols += run) {
       const int i = oy * s->sh + fi - s->top;
       if (i < 0 || i >= s->h) continue;
       float *dr = dxb + (long)i * s->w * s->ci;
+      if (s->sw == 1 && j0 >= 0 && j0 + s->kw <= s->w) { /* the row's kw pixels are contiguous */
+        add_floats(dr + (long)j0 * s->ci, cols, run);
+        continue;
+      }
       for (int fj = 0; fj < s->kw; fj++) {
-        const int j = ox * s->sw - s->left + fj;
-        if (j < 0 || j >= s->w) continue;
-        float *d = dr + (long)j * s->ci;
-        const float *c = cols + fj * s->ci;
-        int k = 0;
-        for (; k + 4 <= s->ci; k += 4) wasm_v128_store(d + k, wasm_f32x4_add(wasm_v128_load(d + k), wasm_v128_load(c + k)));
-        for (; k < s->ci; k++) d[k] += c[k];
+        const int j = j0 + fj;
+        if (j >= 0 && j < s->w) add_floats(dr + (long)j * s->ci, cols + fj * s->ci, s->ci);
       }
     }
   }

@@ -7,8 +7,6 @@
 #include <wasm_simd128.h>
 #include "gemm.h"
 
-#define EXPORT(name) __attribute__((export_name(#name)))
-
 #define FMA(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
 
 void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
@@ -135,15 +133,4 @@ void gemm_tn_add(const float *a, const float *b, float *c, int rows, int k, int 
         for (int t = t0; t < t1; t++) cr[o] += a[(long)t * k + q] * b[(long)t * cols + o];
     }
   }
-}
-
-EXPORT(gemm_nn_planes)
-void gemm_nn_planes(const float *a, const float *b, float *c, int planes, int rows, int k, int cols) {
-  for (int p = 0; p < planes; p++, a += (long)rows * k, b += (long)k * cols, c += (long)rows * cols) gemm_nn(a, b, c, rows, k, cols);
-}
-
-EXPORT(gemm_tn_planes)
-void gemm_tn_planes(const float *a, const float *b, float *c, int planes, int rows, int k, int cols) {
-  __builtin_memset(c, 0, (unsigned long)planes * k * cols * sizeof(float));
-  for (int p = 0; p < planes; p++, a += (long)rows * k, b += (long)rows * cols, c += (long)k * cols) gemm_tn_add(a, b, c, rows, k, cols);
 }

@@ -3,9 +3,10 @@
  * A convolution becomes n² = (m+r-1)² independent matrix products between transformed input tiles
  * and transformed filters; the transforms are small matrices the caller computes (winograd.ts) and
  * passes in, because this module may hold no static data. Layouts: images NHWC; transformed data
- * [n²][tiles][channels], so each of the n² products reads rows of contiguous channels.
+ * [n²][tiles][channels], so each of the n² products (gemm.c) reads rows of contiguous channels.
  */
 #include <wasm_simd128.h>
+#include "gemm.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -19,99 +20,145 @@ static void axpy(float *dst, const float *src, float coef, int len) {
 }
 
 /*
- * Two-sided transform of every tile: out[ξ][ν] = Σ_ij L[ξ][i] · tile[i][j] · L[ν][j], L being
- * n_out × n_in. Tile (b, ty, tx) is image rows ty·step - top + [0, n_in) and columns likewise, zero
- * outside the image. Written to dst[(ξ·n_out + ν)·tiles + t][c]; `tmp` holds n_out·n_in·c floats.
+ * Two-sided transform of tiles t0..t1-1: out[ξ][ν] = Σ_ij L[ξ][i] · tile[i][j] · L[ν][j], L being
+ * n_out × n_in. Tile t = (b, ty, tx) is image rows ty·step - top + [0, n_in) and columns likewise,
+ * zero outside the image. Written to dst[(ξ·n_out + ν)·(t1 - t0) + t - t0][c]; `tmp` holds
+ * n_out·n_in·c floats.
  * Serves the input transform (L = Bᵀ), the filter transform (L = G, one tile: the filter as a
  * [1, r, r, Ci·Co] image) and the transform of dy tiles for the filter gradient (L = A).
  */
+static void tiles_in(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out,
+                     int step, int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
+  const long plane = (t1 - t0) * c;
+  for (long t = t0; t < t1; t++) {
+    const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
+    const int y0 = ty * step - top, x0 = tx * step - left;
+    const int jlo = x0 < 0 ? -x0 : 0, jhi = w - x0 < n_in ? w - x0 : n_in;
+    for (long i = 0; i < (long)n_out * n_in * c; i++) tmp[i] = 0;
+    /* tmp[ξ][j] = Σ_i L[ξ][i] · row i of the tile */
+    for (int i = 0; i < n_in; i++) {
+      if (y0 + i < 0 || y0 + i >= h || jhi <= jlo) continue;
+      const float *row = src + (((long)b * h + y0 + i) * w + x0 + jlo) * c;
+      for (int xi = 0; xi < n_out; xi++) {
+        const float coef = l[xi * n_in + i];
+        if (coef != 0) axpy(tmp + ((long)xi * n_in + jlo) * c, row, coef, (jhi - jlo) * c);
+      }
+    }
+    /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
+    for (int xi = 0; xi < n_out; xi++)
+      for (int nu = 0; nu < n_out; nu++) {
+        float *out = dst + (long)(xi * n_out + nu) * plane + (t - t0) * c;
+        const float *lrow = l + nu * n_in;
+        const float *trow = tmp + (long)xi * n_in * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t acc = wasm_f32x4_splat(0);
+          for (int j = 0; j < n_in; j++)
+            if (lrow[j] != 0) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(lrow[j]), wasm_v128_load(trow + (long)j * c + k)));
+          wasm_v128_store(out + k, acc);
+        }
+        for (; k < c; k++) {
+          float acc = 0;
+          for (int j = 0; j < n_in; j++) acc += lrow[j] * trow[(long)j * c + k];
+          out[k] = acc;
+        }
+      }
+  }
+}
+
 EXPORT(winograd_tiles_in)
 void winograd_tiles_in(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n_in,
                        int n_out, int step, int tiles_h, int tiles_w, int top, int left) {
-  const long tiles = (long)batch * tiles_h * tiles_w;
-  const long plane = tiles * c;
-  long t = 0;
-  for (int b = 0; b < batch; b++)
-    for (int ty = 0; ty < tiles_h; ty++)
-      for (int tx = 0; tx < tiles_w; tx++, t++) {
-        const int y0 = ty * step - top, x0 = tx * step - left;
-        const int jlo = x0 < 0 ? -x0 : 0, jhi = w - x0 < n_in ? w - x0 : n_in;
-        for (long i = 0; i < (long)n_out * n_in * c; i++) tmp[i] = 0;
-        /* tmp[ξ][j] = Σ_i L[ξ][i] · row i of the tile */
-        for (int i = 0; i < n_in; i++) {
-          if (y0 + i < 0 || y0 + i >= h || jhi <= jlo) continue;
-          const float *row = src + (((long)b * h + y0 + i) * w + x0 + jlo) * c;
-          for (int xi = 0; xi < n_out; xi++) {
-            const float coef = l[xi * n_in + i];
-            if (coef != 0) axpy(tmp + ((long)xi * n_in + jlo) * c, row, coef, (jhi - jlo) * c);
-          }
-        }
-        /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
-        for (int xi = 0; xi < n_out; xi++)
-          for (int nu = 0; nu < n_out; nu++) {
-            float *out = dst + (long)(xi * n_out + nu) * plane + t * c;
-            const float *lrow = l + nu * n_in;
-            const float *trow = tmp + (long)xi * n_in * c;
-            int k = 0;
-            for (; k + 4 <= c; k += 4) {
-              v128_t acc = wasm_f32x4_splat(0);
-              for (int j = 0; j < n_in; j++)
-                if (lrow[j] != 0) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(lrow[j]), wasm_v128_load(trow + (long)j * c + k)));
-              wasm_v128_store(out + k, acc);
-            }
-            for (; k < c; k++) {
-              float acc = 0;
-              for (int j = 0; j < n_in; j++) acc += lrow[j] * trow[(long)j * c + k];
-              out[k] = acc;
-            }
-          }
-      }
+  tiles_in(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, 0, (long)batch * tiles_h * tiles_w);
 }
 
 /*
- * The inverse direction: tile t of the image gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν]
+ * The inverse direction, for tiles t0..t1-1 of src ([n²][t1 - t0][c]): tile t of the image gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν]
  * L being m × n, for the rows ty·m + i and columns tx·m + j inside the [batch, h, w, c]
  * image. Serves the output transform (L = Aᵀ) and, with one tile, the filter gradient's last step
  * (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds m·n·c floats.
  */
-EXPORT(winograd_tiles_out)
-void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w,
-                        int c, int n, int m, int tiles_h, int tiles_w) {
-  const long tiles = (long)batch * tiles_h * tiles_w;
-  const long plane = tiles * c;
-  long t = 0;
-  for (int b = 0; b < batch; b++)
-    for (int ty = 0; ty < tiles_h; ty++)
-      for (int tx = 0; tx < tiles_w; tx++, t++) {
-        const int rows = h - ty * m < m ? h - ty * m : m, cols = w - tx * m < m ? w - tx * m : m;
-        for (long i = 0; i < (long)rows * n * c; i++) tmp[i] = 0;
-        /* tmp[i][ν] = Σ_ξ L[i][ξ] · src[ξ][ν] */
-        for (int xi = 0; xi < n; xi++)
-          for (int nu = 0; nu < n; nu++) {
-            const float *in = src + (long)(xi * n + nu) * plane + t * c;
-            for (int i = 0; i < rows; i++) {
-              const float coef = l[i * n + xi];
-              if (coef != 0) axpy(tmp + ((long)i * n + nu) * c, in, coef, c);
-            }
-          }
-        /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
-        for (int i = 0; i < rows; i++)
-          for (int j = 0; j < cols; j++) {
-            float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
-            const float *lrow = l + j * n;
-            const float *trow = tmp + (long)i * n * c;
-            int k = 0;
-            for (; k + 4 <= c; k += 4) {
-              v128_t acc = wasm_f32x4_splat(0);
-              for (int nu = 0; nu < n; nu++)
-                if (lrow[nu] != 0) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(lrow[nu]), wasm_v128_load(trow + (long)nu * c + k)));
-              wasm_v128_store(out + k, acc);
-            }
-            for (; k < c; k++) {
-              float acc = 0;
-              for (int nu = 0; nu < n; nu++) acc += lrow[nu] * trow[(long)nu * c + k];
-              out[k] = acc;
-            }
-          }
+static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
+                      int tiles_w, long t0, long t1) {
+  const long plane = (t1 - t0) * c;
+  for (long t = t0; t < t1; t++) {
+    const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
+    const int rows = h - ty * m < m ? h - ty * m : m, cols = w - tx * m < m ? w - tx * m : m;
+    for (long i = 0; i < (long)rows * n * c; i++) tmp[i] = 0;
+    /* tmp[i][ν] = Σ_ξ L[i][ξ] · src[ξ][ν] */
+    for (int xi = 0; xi < n; xi++)
+      for (int nu = 0; nu < n; nu++) {
+        const float *in = src + (long)(xi * n + nu) * plane + (t - t0) * c;
+        for (int i = 0; i < rows; i++) {
+          const float coef = l[i * n + xi];
+          if (coef != 0) axpy(tmp + ((long)i * n + nu) * c, in, coef, c);
+        }
       }
+    /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < cols; j++) {
+        float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
+        const float *lrow = l + j * n;
+        const float *trow = tmp + (long)i * n * c;
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+          v128_t acc = wasm_f32x4_splat(0);
+          for (int nu = 0; nu < n; nu++)
+            if (lrow[nu] != 0) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(lrow[nu]), wasm_v128_load(trow + (long)nu * c + k)));
+          wasm_v128_store(out + k, acc);
+        }
+        for (; k < c; k++) {
+          float acc = 0;
+          for (int nu = 0; nu < n; nu++) acc += lrow[nu] * trow[(long)nu * c + k];
+          out[k] = acc;
+        }
+      }
+  }
+}
+
+EXPORT(winograd_tiles_out)
+void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n, int m,
+                        int tiles_h, int tiles_w) {
+  tiles_out(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, 0, (long)batch * tiles_h * tiles_w);
+}
+
+/*
+ * y = conv(x, U) for a stride-1 convolution, U the transformed filter [n²][Ci][Co]. Tiles go in
+ * blocks of `block`, so that a block's transformed inputs `v` ([n²][block][Ci]) and products `mm`
+ * ([n²][block][Co]) stay in L2 cache between the transforms and the products: done over the whole
+ * batch at once, they went through memory and the transforms took twice the products' time.
+ * `tmp` holds n²·max(Ci, Co) floats.
+ */
+EXPORT(winograd_conv)
+void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm, float *tmp, const float *bt, const float *at,
+                   int batch, int h, int w, int ci, int oh, int ow, int co, int n, int m, int top, int left, int block) {
+  const int tiles_h = (oh + m - 1) / m, tiles_w = (ow + m - 1) / m;
+  const long tiles = (long)batch * tiles_h * tiles_w;
+  for (long t0 = 0; t0 < tiles; t0 += block) {
+    const long t1 = tiles - t0 < block ? tiles : t0 + block;
+    const int rows = (int)(t1 - t0);
+    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    for (int p = 0; p < n * n; p++) gemm_nn(v + (long)p * rows * ci, u + (long)p * ci * co, mm + (long)p * rows * co, rows, ci, co);
+    tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
+  }
+}
+
+/*
+ * dU = Σ over tiles of Vᵀ · dM per plane ([n²][Ci][Co]), the filter gradient before its last
+ * transform: V the input tiles (L = Bᵀ), dM = A · dY · Aᵀ of the output-gradient tiles. Blocked as
+ * winograd_conv; `v` holds n²·block·Ci floats, `dm` n²·block·Co, `tmp` n²·max(Ci, Co).
+ */
+EXPORT(winograd_filter_grad)
+void winograd_filter_grad(const float *x, const float *dy, float *du, float *v, float *dm, float *tmp, const float *bt, const float *a,
+                          int batch, int h, int w, int ci, int oh, int ow, int co, int n, int m, int top, int left, int block) {
+  const int tiles_h = (oh + m - 1) / m, tiles_w = (ow + m - 1) / m;
+  const long tiles = (long)batch * tiles_h * tiles_w;
+  __builtin_memset(du, 0, (unsigned long)n * n * ci * co * sizeof(float));
+  for (long t0 = 0; t0 < tiles; t0 += block) {
+    const long t1 = tiles - t0 < block ? tiles : t0 + block;
+    const int rows = (int)(t1 - t0);
+    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    tiles_in(dy, dm, tmp, a, oh, ow, co, m, n, m, tiles_h, tiles_w, 0, 0, t0, t1);
+    for (int p = 0; p < n * n; p++) gemm_tn_add(v + (long)p * rows * ci, dm + (long)p * rows * co, du + (long)p * ci * co, rows, ci, co);
+  }
 }

@@ -117,7 +117,7 @@ function driverArgs(t: WinogradTransforms, c: ConvShape): number[] {
 /** Scratch for one block's transformed inputs and outputs, and for one tile's transform. */
 function blockBuffers(s: KernelScope, t: WinogradTransforms, c: ConvShape): number[] {
   const block = tileBlock(t, c), planes = t.n * t.n;
-  return [s.scratch([planes * block * c.inChannels]), s.scratch([planes * block * c.outChannels]), s.scratch([planes * Math.max(c.inChannels, c.outChannels)])]
+  return [s.scratch([planes * block * c.inChannels]), s.scratch([planes * block * c.outChannels]), s.scratch([2 * planes * Math.max(c.inChannels, c.outChannels)])]
     .map((b) => s.offset(b));
 }
 

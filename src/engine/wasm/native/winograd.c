@@ -116,6 +116,82 @@ static void tiles_out(const float *src, float *dst, float *tmp, const float *l, 
   }
 }
 
+
+/*
+ * The same two transforms specialised for 6 × 6 tiles (n = 6: F(2×2, 5×5) and F(4×4, 3×3), the two
+ * Squish uses) and channels in fours: the six coefficients of a row stay in registers and every
+ * output is summed in registers, where the general code above adds into memory one term at a time
+ * (it took 40 % of a Winograd BigCNN step). Sums are pairwise: (t0 + t1) + (t2 + t3) + (t4 + t5).
+ */
+#define SPLAT6(k, row) \
+  const v128_t k##0 = wasm_f32x4_splat((row)[0]), k##1 = wasm_f32x4_splat((row)[1]), k##2 = wasm_f32x4_splat((row)[2]), \
+               k##3 = wasm_f32x4_splat((row)[3]), k##4 = wasm_f32x4_splat((row)[4]), k##5 = wasm_f32x4_splat((row)[5])
+#define TERM(k, i, p, stride) wasm_f32x4_mul(k##i, wasm_v128_load((p) + (i) * (stride)))
+#define DOT6(k, p, stride)                                                                               \
+  wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(TERM(k, 0, p, stride), TERM(k, 1, p, stride)),           \
+                                wasm_f32x4_add(TERM(k, 2, p, stride), TERM(k, 3, p, stride))),          \
+                 wasm_f32x4_add(TERM(k, 4, p, stride), TERM(k, 5, p, stride)))
+
+/* tiles_in with n_in = n_out = 6 and c % 4 == 0; `buf` holds 72·c floats (the tile, then tmp). */
+static void tiles_in6(const float *src, float *dst, float *buf, const float *l, int h, int w, int c, int step, int tiles_h,
+                      int tiles_w, int top, int left, long t0, long t1) {
+  const long plane = (t1 - t0) * c;
+  const int row = 6 * c;
+  float *tile = buf, *tmp = buf + 6 * row;
+  for (long t = t0; t < t1; t++) {
+    const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
+    const int y0 = ty * step - top, x0 = tx * step - left;
+    for (int i = 0; i < 6; i++) { /* the tile, zero outside the image */
+      float *trow = tile + i * row;
+      const float *srow = src + ((long)b * h + y0 + i) * w * c;
+      if (y0 + i < 0 || y0 + i >= h) {
+        for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_f32x4_splat(0));
+      } else if (x0 >= 0 && x0 + 6 <= w) {
+        for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_v128_load(srow + (long)x0 * c + q));
+      } else {
+        for (int j = 0; j < 6; j++)
+          for (int q = 0; q < c; q += 4)
+            wasm_v128_store(trow + j * c + q, x0 + j >= 0 && x0 + j < w ? wasm_v128_load(srow + (long)(x0 + j) * c + q) : wasm_f32x4_splat(0));
+      }
+    }
+    for (int xi = 0; xi < 6; xi++) { /* tmp[ξ][j] = Σ_i L[ξ][i] · tile[i][j], rows of 6·c floats at once */
+      SPLAT6(k, l + xi * 6);
+      for (int q = 0; q < row; q += 4) wasm_v128_store(tmp + xi * row + q, DOT6(k, tile + q, row));
+    }
+    for (int nu = 0; nu < 6; nu++) { /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
+      SPLAT6(k, l + nu * 6);
+      for (int xi = 0; xi < 6; xi++) {
+        float *out = dst + (long)(xi * 6 + nu) * plane + (t - t0) * c;
+        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, DOT6(k, tmp + xi * row + q, c));
+      }
+    }
+  }
+}
+
+/* tiles_out with n = 6 and c % 4 == 0; `tmp` holds 6·m·c floats. */
+static void tiles_out6(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
+                       long t0, long t1) {
+  const long plane = (t1 - t0) * c;
+  for (long t = t0; t < t1; t++) {
+    const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
+    const int rows = h - ty * m < m ? h - ty * m : m, cols = w - tx * m < m ? w - tx * m : m;
+    for (int i = 0; i < rows; i++) { /* tmp[i][ν] = Σ_ξ L[i][ξ] · src[ξ][ν] */
+      SPLAT6(k, l + i * 6);
+      for (int nu = 0; nu < 6; nu++) {
+        const float *in = src + (long)nu * plane + (t - t0) * c;
+        for (int q = 0; q < c; q += 4) wasm_v128_store(tmp + (i * 6 + nu) * c + q, DOT6(k, in + q, 6 * plane));
+      }
+    }
+    for (int j = 0; j < cols; j++) { /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
+      SPLAT6(k, l + j * 6);
+      for (int i = 0; i < rows; i++) {
+        float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
+        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, DOT6(k, tmp + i * 6 * c + q, c));
+      }
+    }
+  }
+}
+
 EXPORT(winograd_tiles_out)
 void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n, int m,
                         int tiles_h, int tiles_w) {
@@ -127,7 +203,7 @@ void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l
  * blocks of `block`, so that a block's transformed inputs `v` ([n²][block][Ci]) and products `mm`
  * ([n²][block][Co]) stay in L2 cache between the transforms and the products: done over the whole
  * batch at once, they went through memory and the transforms took twice the products' time.
- * `tmp` holds n²·max(Ci, Co) floats.
+ * `tmp` holds 2·n²·max(Ci, Co) floats.
  */
 EXPORT(winograd_conv)
 void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm, float *tmp, const float *bt, const float *at,
@@ -137,16 +213,18 @@ void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm
   for (long t0 = 0; t0 < tiles; t0 += block) {
     const long t1 = tiles - t0 < block ? tiles : t0 + block;
     const int rows = (int)(t1 - t0);
-    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    if (n == 6 && ci % 4 == 0) tiles_in6(x, v, tmp, bt, h, w, ci, m, tiles_h, tiles_w, top, left, t0, t1);
+    else tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
     for (int p = 0; p < n * n; p++) gemm_nn(v + (long)p * rows * ci, u + (long)p * ci * co, mm + (long)p * rows * co, rows, ci, co);
-    tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
+    if (n == 6 && co % 4 == 0) tiles_out6(mm, y, tmp, at, oh, ow, co, m, tiles_h, tiles_w, t0, t1);
+    else tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
   }
 }
 
 /*
  * dU = Σ over tiles of Vᵀ · dM per plane ([n²][Ci][Co]), the filter gradient before its last
  * transform: V the input tiles (L = Bᵀ), dM = A · dY · Aᵀ of the output-gradient tiles. Blocked as
- * winograd_conv; `v` holds n²·block·Ci floats, `dm` n²·block·Co, `tmp` n²·max(Ci, Co).
+ * winograd_conv; `v` holds n²·block·Ci floats, `dm` n²·block·Co, `tmp` 2·n²·max(Ci, Co).
  */
 EXPORT(winograd_filter_grad)
 void winograd_filter_grad(const float *x, const float *dy, float *du, float *v, float *dm, float *tmp, const float *bt, const float *a,
@@ -157,7 +235,8 @@ void winograd_filter_grad(const float *x, const float *dy, float *du, float *v, 
   for (long t0 = 0; t0 < tiles; t0 += block) {
     const long t1 = tiles - t0 < block ? tiles : t0 + block;
     const int rows = (int)(t1 - t0);
-    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    if (n == 6 && ci % 4 == 0) tiles_in6(x, v, tmp, bt, h, w, ci, m, tiles_h, tiles_w, top, left, t0, t1);
+    else tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
     tiles_in(dy, dm, tmp, a, oh, ow, co, m, n, m, tiles_h, tiles_w, 0, 0, t0, t1);
     for (int p = 0; p < n * n; p++) gemm_tn_add(v + (long)p * rows * ci, dm + (long)p * rows * co, du + (long)p * ci * co, rows, ci, co);
   }

@@ -6,20 +6,22 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './native/binary.js';
 
-/** The exports of native/kernels.c; pointers are byte offsets into the wasm heap. */
+/** The exports of native/*.c; pointers are byte offsets into the wasm heap. */
 export interface NativeKernels {
   max_pool_grad(x: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   pad_dilate(src: number, dst: number, batch: number, h: number, w: number, c: number, sh: number, sw: number, top: number, left: number,
     dh: number, dw: number): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
-  im2col_t(x: number, cols: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
-    sh: number, sw: number, top: number, left: number): void;
   gather_rows(src: number, idx: number, dst: number, n: number, rowBytes: number): void;
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
   col2im(cols: number, dx: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, top: number, left: number): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
+  small_conv2d(x: number, w: number, out: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, sh: number, sw: number): void;
+  small_conv2d_filter_grad(x: number, dy: number, slots: number, dw: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number,
+    co: number, kh: number, kw: number, sh: number, sw: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

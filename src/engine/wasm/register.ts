@@ -1,8 +1,9 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks,
  * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
- * Slice, Sum, Add, Identity), and a fused ReLU gradient. Call after importing the wasm backend and before
- * `tf.setBackend('wasm')`, so that the kept setup functions run when the backend initialises.
+ * Slice, Sum, Add, Identity; Conv2D over few input channels), and a fused ReLU
+ * gradient. Call after importing the wasm backend and before `tf.setBackend('wasm')`, so that the
+ * kept setup functions run when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
@@ -15,6 +16,7 @@ import { leadingAxesSum } from './sum.js';
 import { biasAdd } from './bias-add.js';
 import { identityConfig } from './identity.js';
 import { reluGradConfig } from './relu-grad.js';
+import { smallChannelConv2D } from './small-channel-conv.js';
 import { registerBroadcastBatchNormGradient, registerFusedReluGradient } from '../gradients.js';
 
 let registered = false;
@@ -36,7 +38,8 @@ export function registerWasmTrainingKernels(): void {
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
     identityConfig, reluGradConfig,
-    transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
+    transposeFreeBatchMatMul(stock('BatchMatMul')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add')),
+    smallChannelConv2D(stock('Conv2D'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

@@ -10,12 +10,14 @@ import { initBackend } from '../../src/engine/backend.js';
 
 await initBackend('wasm');
 
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
 interface ConvCase {
   readonly name: string;
   readonly x: [number, number, number, number]; // [B, H, W, C]
   readonly k: [number, number, number, number]; // conv: [KH, KW, C, Co]; depthwise: [KH, KW, C, M]
   readonly strides: [number, number];
-  readonly pad: 'same' | 'valid';
+  readonly pad: 'same' | 'valid' | ExplicitPad;
 }
 
 /** Deterministic case grid covering the issue's combinations. */
@@ -83,9 +85,56 @@ test('Conv2D gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match cpu', a
   }
 });
 
-test('Conv2D gradients with more input channels (filter gradient by convolution, not im2col) match cpu', async () => {
+/** Few input channels (the native direct kernels): Ci 1..4, 6 and 16, Co around multiples of 4, all paddings. */
+function smallChannelCases(): ConvCase[] {
+  const out: ConvCase[] = [];
+  const kernels: Array<[number, number]> = [[5, 5], [3, 2], [1, 4], [4, 3]];
+  const strides: Array<[number, number]> = [[1, 1], [2, 2], [1, 2], [2, 1]];
+  const pads: ConvCase['pad'][] = ['same', 'valid', [[0, 0], [2, 1], [0, 3], [0, 0]]];
+  const outChannels = [1, 3, 6, 32, 5, 8, 2, 13];
+  let i = 0;
+  for (const ci of [1, 2, 3, 4, 6, 16]) {
+    for (const pad of pads) {
+      for (let r = 0; r < 3; r++, i++) {
+        const [kh, kw] = kernels[i % kernels.length]!, s = strides[(i * 3) % strides.length]!, co = outChannels[i % outChannels.length]!;
+        const b = 1 + (i % 3), h = 7 + ((i * 5) % 8), w = 6 + ((i * 3) % 9);
+        out.push({ name: `x=[${b},${h},${w},${ci}] k=[${kh},${kw},${ci},${co}] s=${s} p=${JSON.stringify(pad)}`, x: [b, h, w, ci], k: [kh, kw, ci, co], strides: s, pad });
+      }
+    }
+  }
+  return out;
+}
+
+test('Conv2D gradients with few input channels (direct native filter gradient) match cpu', async () => {
+  const all = smallChannelCases();
+  for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+});
+
+test('Conv2D with few input channels matches cpu, freeing its scratch', async () => {
+  await tf.setBackend('wasm');
+  const buffers = tf.backend().numDataIds();
+  let seed = 100;
+  for (const c of smallChannelCases()) {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.randomUniform(c.x, -1, 1, 'float32', seed) as tf.Tensor4D;
+        const k = tf.randomUniform(c.k, -1, 1, 'float32', seed + 1) as tf.Tensor4D;
+        return tf.conv2d(x, k, c.strides, c.pad).dataSync() as Float32Array;
+      });
+    };
+    const expected = await run('cpu');
+    const err = relativeError(await run('wasm'), expected);
+    assert.ok(err <= 1e-5, `${c.name}: relative error ${err}`);
+    seed += 2;
+  }
+  await tf.setBackend('wasm');
+  assert.equal(tf.backend().numDataIds(), buffers);
+});
+
+test('Conv2D gradients with more input channels (filter gradient by convolution, not the direct loop) match cpu', async () => {
   const all: ConvCase[] = [];
-  for (const [i, [ci, s, pad]] of ([[5, [1, 1], 'same'], [6, [2, 2], 'valid'], [8, [1, 2], 'same'], [7, [2, 1], 'valid']] as const).entries()) {
+  for (const [i, [ci, s, pad]] of ([[17, [1, 1], 'same'], [20, [2, 2], 'valid'], [24, [1, 2], 'same'], [18, [2, 1], 'valid']] as const).entries()) {
     all.push({ name: `ci=${ci} s=${s} ${pad}`, x: [2, 7 + i, 8, ci], k: [3, 2 + i, ci, 3], strides: [s[0], s[1]], pad });
   }
   for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);

@@ -3,9 +3,8 @@
  * gradient and input gradient, for any stride and padding. Same sums as a direct convolution, in
  * the same float32, so the numerics match the cpu backend as XNNPACK's do.
  */
-import * as tf from '@tensorflow/tfjs';
-import { KernelScope, type KernelParams } from './kernel-scope.js';
-import { winogradApplies, winogradConv } from './winograd.js';
+import type * as tf from '@tensorflow/tfjs';
+import type { KernelScope } from './kernel-scope.js';
 
 /**
  * Whether our products beat XNNPACK on this convolution's forward pass and filter gradient: they
@@ -52,24 +51,4 @@ export function gemmConvInputGrad(s: KernelScope, dy: tf.TensorInfo, filter: tf.
   const dx = s.scratch([info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
   s.native.conv_gemm_input_grad(s.offset(dy), s.offset(filterT), s.offset(dx), s.offset(patches(s, args, info)), info.batchSize, ...args);
   return dx;
-}
-
-/**
- * Conv2D on wasm: Winograd where the user opted in, our products where they suit the shape (BigCNN
- * conv2 forward 42 against XNNPACK's 48 ms, LeNet-5 conv2 0.9 against 1.1, CPU time), else the stock
- * XNNPACK kernel.
- */
-export function gemmConv2D(stock: tf.KernelConfig): tf.KernelConfig {
-  const kernelFunc = (params: KernelParams): tf.TensorInfo => {
-    const { x, filter } = params.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = params.attrs as unknown as tf.Conv2DAttrs;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-      strides, dilations, pad, dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(dataFormat));
-    if (info.dataFormat !== 'channelsLast') return stock.kernelFunc(params) as tf.TensorInfo;
-    const s = new KernelScope(params.backend);
-    if (winogradApplies(info)) return s.finish(winogradConv(s, x, filter, info));
-    if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.inChannels <= 4 || !gemmConvSuits(info)) return stock.kernelFunc(params) as tf.TensorInfo;
-    return s.finish(gemmConv(s, x, filter, info));
-  };
-  return { ...stock, kernelFunc };
 }

@@ -13,8 +13,6 @@ export interface NativeKernels {
   pad_dilate(src: number, dst: number, batch: number, h: number, w: number, c: number, sh: number, sw: number, top: number, left: number,
     dh: number, dw: number): void;
   sum_rows(x: number, out: number, rows: number, cols: number): void;
-  im2col_t(x: number, cols: number, batch: number, h: number, w: number, ci: number, oh: number, ow: number, kh: number, kw: number,
-    sh: number, sw: number, top: number, left: number): void;
   gather_rows(src: number, idx: number, dst: number, n: number, rowBytes: number): void;
   add_bias(x: number, bias: number, out: number, rows: number, cols: number): void;
   relu_grad(dy: number, x: number, dx: number, n: number): void;
@@ -29,6 +27,10 @@ export interface NativeKernels {
   winograd_filter_grad(x: number, dy: number, du: number, ...buffersMatricesShapeAndBlock: number[]): void;
   adam_step(x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
     b1: number, c1: number, b2: number, c2: number, oma1: number, oma2: number, eps: number, negLr: number): void;
+  small_conv2d(x: number, w: number, out: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, sh: number, sw: number): void;
+  small_conv2d_filter_grad(x: number, dy: number, slots: number, dw: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number,
+    co: number, kh: number, kw: number, sh: number, sw: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib has no DOM, which declares it). */

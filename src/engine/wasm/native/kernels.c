@@ -200,47 +200,6 @@ void sum_rows(const float *x, float *out, int rows, int cols) {
   }
 }
 
-/*
- * The transposed im2col of a convolution's input: cols[(kh, kw, ci), (b, oh, ow)] =
- * x[b, oh*sh + kh - top, ow*sw + kw - left, ci], 0 outside x. Then the filter gradient is one matrix
- * product cols · dy[(b, oh, ow), co], already in [KH, KW, Ci, Co] order.
- */
-EXPORT(im2col_t)
-void im2col_t(const float *x, float *cols, int batch, int h, int w, int ci, int oh, int ow, int kh, int kw,
-              int sh, int sw, int top, int left) {
-  for (int fi = 0; fi < kh; fi++) {
-    for (int fj = 0; fj < kw; fj++) {
-      /* Output columns q with 0 <= q*sw + fj - left < w; the rest read padding. */
-      int q0 = 0, q1 = ow;
-      while (q0 < ow && q0 * sw + fj - left < 0) q0++;
-      while (q1 > q0 && (q1 - 1) * sw + fj - left >= w) q1--;
-      for (int c = 0; c < ci; c++) {
-        for (int b = 0; b < batch; b++) {
-          const float *xb = x + (long)b * h * w * ci + c;
-          for (int r = 0; r < oh; r++, cols += ow) {
-            const int i = r * sh + fi - top;
-            if (i < 0 || i >= h) {
-              for (int q = 0; q < ow; q++) cols[q] = 0;
-              continue;
-            }
-            /* Plain loops: rows are short, and memory.copy/fill calls cost more than they move. */
-            const float *xr = xb + (long)i * w * ci;
-            for (int q = 0; q < q0; q++) cols[q] = 0;
-            if (ci == 1 && sw == 1) { /* a contiguous run: vectorised */
-              const float *__restrict src = xr + fj - left;
-              float *__restrict dst = cols;
-              for (int q = q0; q < q1; q++) dst[q] = src[q];
-            } else {
-              for (int q = q0; q < q1; q++) cols[q] = xr[(long)(q * sw + fj - left) * ci];
-            }
-            for (int q = q1; q < ow; q++) cols[q] = 0;
-          }
-        }
-      }
-    }
-  }
-}
-
 /* dst row i = src row idx[i], rows of `row_bytes`; the caller has checked the indices. */
 EXPORT(gather_rows)
 void gather_rows(const char *src, const int *idx, char *dst, int n, int row_bytes) {

@@ -170,18 +170,24 @@ test('Conv2D gradients with explicit padding larger than the kernel match cpu', 
   await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, explicit), [c]);
 });
 
-test('BatchMatMul with transposes matches cpu', async () => {
-  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
-    const run = async (backend: string) => {
-      await tf.setBackend(backend);
-      return tf.tidy(() => {
-        const a = tf.randomUniform(ta ? [3, 17, 9] : [3, 9, 17], -1, 1, 'float32', 5);
-        const b = tf.randomUniform(tb ? [3, 11, 17] : [3, 17, 11], -1, 1, 'float32', 6);
-        return tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
-      });
-    };
-    const expected = await run('cpu');
-    assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `transposeA=${ta} transposeB=${tb}`);
+test('BatchMatMul (every transpose, broadcast batches, odd sizes) matches cpu', async () => {
+  // [batch of a, batch of b, m, k, n]: rows and columns off the 4 × 8 register tiles, a or b broadcast.
+  const shapes: Array<[number, number, number, number, number]> = [[3, 3, 9, 17, 11], [1, 1, 64, 400, 120], [2, 1, 7, 5, 13], [1, 4, 6, 3, 8], [1, 1, 1, 1, 1]];
+  for (const [ba, bb, m, k, n] of shapes) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const a = tf.randomUniform([ba, ...(ta ? [k, m] : [m, k])], -1, 1, 'float32', 5);
+          const b = tf.randomUniform([bb, ...(tb ? [n, k] : [k, n])], -1, 1, 'float32', 6);
+          const c = tf.matMul(a, b, ta, tb);
+          assert.deepEqual(c.shape, [Math.max(ba, bb), m, n]);
+          return c.dataSync() as Float32Array;
+        });
+      };
+      const expected = await run('cpu');
+      assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `[${ba},${bb},${m},${k},${n}] transposeA=${ta} transposeB=${tb}`);
+    }
   }
 });
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
-import { transposeFreeBatchMatMul } from './batch-matmul.js';
+import { nativeBatchMatMul } from './batch-matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { rowGather } from './gather.js';
 import { inPlaceSlice } from './slice.js';
@@ -39,7 +39,7 @@ export function registerWasmTrainingKernels(): void {
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
     identityConfig, reluGradConfig, adamStepConfig,
-    transposeFreeBatchMatMul(stock('BatchMatMul')), nativeConv2D(stock('Conv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
+    nativeBatchMatMul(stock('BatchMatMul')), nativeConv2D(stock('Conv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

@@ -7,6 +7,8 @@
 #include <wasm_simd128.h>
 #include "gemm.h"
 
+#define EXPORT(name) __attribute__((export_name(#name)))
+
 #define FMA(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
 
 void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
@@ -131,6 +133,23 @@ void gemm_tn_add(const float *a, const float *b, float *c, int rows, int k, int 
       }
       for (; o < cols; o++)
         for (int t = t0; t < t1; t++) cr[o] += a[(long)t * k + q] * b[(long)t * cols + o];
+    }
+  }
+}
+
+/*
+ * c[i] = a[i] · b[i] (or a[i]ᵀ · b[i]) for i < batch, a or b broadcast when not batched: a is m × k
+ * (k × m with transpose_a), b is k × n, c is m × n.
+ */
+EXPORT(batch_matmul)
+void batch_matmul(const float *a, const float *b, float *c, int batch, int a_batched, int b_batched, int m, int k, int n, int transpose_a) {
+  for (int i = 0; i < batch; i++, c += (long)m * n) {
+    const float *ai = a + (a_batched ? (long)i * m * k : 0), *bi = b + (b_batched ? (long)i * k * n : 0);
+    if (transpose_a) {
+      __builtin_memset(c, 0, (unsigned long)m * n * sizeof(float));
+      gemm_tn_add(ai, bi, c, k, m, n);
+    } else {
+      gemm_nn(ai, bi, c, m, k, n);
     }
   }
 }

@@ -238,9 +238,12 @@ test('MaxPoolGrad matches cpu, ties included (the first maximum in the window ta
     { x: [1, 7, 9, 4], size: [3, 3], strides: [2, 2], pad: 'same' },
     { x: [3, 6, 5, 2], size: [3, 2], strides: [1, 2], pad: 'valid' },
     { x: [2, 5, 5, 5], size: [2, 3], strides: [1, 1], pad: 'same' },
-    // Tiling windows, channels a multiple of 4 (the native fast path); an uncovered last row and column.
+    // Tiling windows (the native fast path): channels a multiple of 4, or not (the last group of 4
+    // overlaps the one before); an uncovered last row and column.
     { x: [2, 9, 7, 8], size: [2, 2], strides: [2, 2], pad: 'valid' },
     { x: [1, 6, 6, 4], size: [3, 3], strides: [3, 3], pad: 'valid' },
+    { x: [2, 8, 6, 6], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [1, 6, 9, 7], size: [2, 3], strides: [2, 3], pad: 'valid' },
   ];
   for (const [i, c] of configs.entries()) {
     // Values on a coarse grid so that windows often hold several equal maxima.
@@ -257,7 +260,7 @@ test('MaxPoolGrad matches cpu, ties included (the first maximum in the window ta
     assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `maxPool ${JSON.stringify(c)}`);
   }
   // Windows of -inf alone get no gradient on cpu; both paths must agree.
-  for (const c of [4, 3]) {
+  for (const c of [4, 3, 6]) {
     const run = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
@@ -340,7 +343,7 @@ test('Add with a bias operand (either side) and other broadcasts matches cpu', a
       const bias = tf.randomUniform([7], -1, 1, 'float32', 81);
       return [
         tf.add(x, bias), tf.add(bias, x), tf.add(x, bias.reshape([1, 1, 1, 7])), tf.add(bias.reshape([1, 1, 7]), tf.randomUniform([7], -1, 1, 'float32', 82)),
-        tf.add(x, tf.randomUniform([3, 1, 7], -1, 1, 'float32', 83)), tf.add(x, 2), tf.add(tf.ones([4, 3], 'int32'), tf.tensor1d([1, 2, 3], 'int32')),
+        tf.add(x, tf.randomUniform([3, 1, 7], -1, 1, 'float32', 83)), tf.add(x, 2), tf.add(tf.randomUniform([5, 2], -1, 1, 'float32', 84), tf.tensor1d([1, -2])), tf.add(tf.ones([4, 3], 'int32'), tf.tensor1d([1, 2, 3], 'int32')),
       ].map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
     });
   };

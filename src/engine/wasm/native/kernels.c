@@ -18,14 +18,17 @@ static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int 
                                 int ow, int fh, int fw) {
   const v128_t none = wasm_f32x4_splat(-__builtin_inff());
   const v128_t zero = wasm_f32x4_splat(0);
-  const int c4 = c & ~3;
+  /* Channels four at a time; when c is not a multiple of 4 the last group overlaps the one before,
+     whose shared lanes are written again with the same values (no scalar tail). */
+  const int vectors = c >= 4 ? c : 0;
   for (int b = 0; b < batch; b++) {
     const float *xb = x + (long)b * h * w * c;
     float *dxb = dx + (long)b * h * w * c;
     for (int r = 0; r < oh; r++) {
       for (int q = 0; q < ow; q++, dy += c) {
         const long corner = ((long)r * fh * w + (long)q * fw) * c;
-        for (int k = 0; k < c4; k += 4) {
+        for (int k0 = 0; k0 < vectors; k0 += 4) {
+          const int k = k0 + 4 <= c ? k0 : c - 4;
           v128_t best = none;
           for (int i = 0; i < fh; i++)
             for (int j = 0; j < fw; j++) {
@@ -42,7 +45,7 @@ static void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int 
               open = wasm_v128_andnot(open, hit);
             }
         }
-        for (int k = c4; k < c; k++) { /* the same, one channel at a time */
+        for (int k = vectors; k < c; k++) { /* the same, one channel at a time */
           float best = -__builtin_inff();
           for (int i = 0; i < fh; i++)
             for (int j = 0; j < fw; j++) {
@@ -209,11 +212,13 @@ void gather_rows(const char *src, const int *idx, char *dst, int n, int row_byte
 /* out[i, j] = x[i, j] + bias[j] for x [rows, cols]: a layer's bias add (the stock broadcasting Add is slow). */
 EXPORT(add_bias)
 void add_bias(const float *x, const float *bias, float *out, int rows, int cols) {
-  const int c4 = cols & ~3;
+  const int vectors = cols >= 4 ? cols : 0; /* the last group of 4 overlaps the one before, as in max_pool_grad */
   for (int i = 0; i < rows; i++, x += cols, out += cols) {
-    int j = 0;
-    for (; j < c4; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(x + j), wasm_v128_load(bias + j)));
-    for (; j < cols; j++) out[j] = x[j] + bias[j];
+    for (int j0 = 0; j0 < vectors; j0 += 4) {
+      const int j = j0 + 4 <= cols ? j0 : cols - 4;
+      wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(x + j), wasm_v128_load(bias + j)));
+    }
+    for (int j = vectors; j < cols; j++) out[j] = x[j] + bias[j];
   }
 }
 

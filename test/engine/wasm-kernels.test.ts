@@ -142,7 +142,7 @@ test('Conv2D gradients with more input channels (filter gradient by convolution,
 
 test('Conv2D by our matrix products (output channels in fours): forward and gradients match cpu', async () => {
   const all: ConvCase[] = [
-    // 420 output pixels: more than one patch chunk (65536 / (5·5·8) = 327 pixels) per image
+    // 420 output pixels: more than one patch chunk (65536 / (5·5·8), down to a multiple of 4: 324 pixels) per image
     { name: 'chunked', x: [2, 20, 21, 8], k: [5, 5, 8, 16], strides: [1, 1], pad: 'same' },
     { name: 'stride 2 valid', x: [3, 9, 7, 6], k: [3, 3, 6, 12], strides: [2, 2], pad: 'valid' },
     { name: 'mixed strides, odd kernel', x: [1, 11, 10, 5], k: [2, 4, 5, 8], strides: [1, 2], pad: 'same' },

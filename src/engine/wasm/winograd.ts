@@ -106,7 +106,7 @@ interface ConvShape {
 const BLOCK_FLOATS = 1 << 17;
 
 function tileBlock(t: WinogradTransforms, c: ConvShape): number {
-  return Math.max(4, Math.floor(BLOCK_FLOATS / (t.n * t.n * (c.inChannels + c.outChannels))));
+  return Math.max(4, 4 * Math.floor(BLOCK_FLOATS / (t.n * t.n * (c.inChannels + c.outChannels)) / 4)); // whole 4-row register tiles
 }
 
 /** The native drivers' shape arguments: batch, h, w, ci, oh, ow, co, n, m, top, left, block. */

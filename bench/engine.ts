@@ -3,6 +3,8 @@
  * machine can start, and of PyTorch with one thread on the same images when it is installed, median
  * of several interleaved runs, as JSON on stdout. Recipe as in shared/benchmarks/peers.md (Adam 1e-3,
  * batch 64, real MNIST images, one shuffled epoch; inference in batches of 256, best of 3 passes).
+ * Both sides first train on WARMUP_SAMPLES: a fresh Node process runs its first training steps
+ * ~35 % slower (JIT warm-up of tfjs's JavaScript, wasm heap growth), which 2 steps did not cover.
  * Rates by wall time and by process CPU time: on a shared box the second is the steadier comparison.
  *   node dist/bench/engine.js [--runs N] [--backends wasm,wasm+winograd,cpu] [--python /usr/bin/python3]
  * `wasm+winograd` is wasm with the opt-in Winograd convolutions (src/engine/wasm/winograd.ts).
@@ -37,6 +39,8 @@ const TRAIN_SAMPLES: Partial<Record<ActiveBackend, Record<ModelName, number>>> &
 };
 const INFER_SAMPLES: Record<ActiveBackend, number> = { wasm: 2000, webgpu: 2000, tensorflow: 2000, cpu: 256 };
 const INFER_PASSES = 3;
+/** Training samples before each timed epoch (16 steps), on both sides. */
+const WARMUP_SAMPLES = 1024;
 /** What each row reports: samples/s by wall time, and by process CPU time (`_cpu`). */
 const MEASURES = ['train', 'infer', 'train_cpu', 'infer_cpu'] as const;
 type Measure = (typeof MEASURES)[number];
@@ -66,7 +70,7 @@ function head(data: Dataset, n: number): Dataset {
 
 async function trainRate(build: (o: { seed: number }) => tf.LayersModel, data: Dataset, run: number): Promise<Rate> {
   const model = build({ seed: run });
-  await fitModel(model, head(data, 128), { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: run, loss: 'softmax-cross-entropy' }); // warm-up: kernels, wasm memory
+  await fitModel(model, head(data, Math.min(WARMUP_SAMPLES, data.count)), { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: run, loss: 'softmax-cross-entropy' });
   const clock = startClock();
   await fitModel(model, data, { epochs: 1, batchSize: 64, learningRate: 1e-3, seed: run, loss: 'softmax-cross-entropy' });
   const seconds = clock();
@@ -110,7 +114,7 @@ interface PyTorch {
 function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version: string; rates: Rates } | { ok: false; reason: string } {
   const script = new URL('../../bench/pytorch/engine.py', import.meta.url).pathname;
   const counts = (Object.keys(MODELS) as ModelName[]).map((m) => TRAIN_SAMPLES.wasm[m]).join(',');
-  const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--seed', String(run)], {
+  const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--warmup', String(WARMUP_SAMPLES), '--seed', String(run)], {
     encoding: 'utf8',
     // set_num_threads(1) alone leaves BLAS/OpenMP pools that kept both cores busy: pin them all to one thread.
     env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },

@@ -2,7 +2,7 @@
 on the images bench/engine.ts writes, one thread. Prints one JSON object on stdout: samples/s by wall
 time and by this process's CPU time (steadier when other jobs share the cores).
 
-    /usr/bin/python3 bench/pytorch/engine.py TRAIN.bin TEST.bin --train-count 4096,1024 --seed 0
+    /usr/bin/python3 bench/pytorch/engine.py TRAIN.bin TEST.bin --train-count 4096,1024 --warmup 1024 --seed 0
 
 *.bin: uint32 count, then count*784 float32 images (0..1, row-major 28x28), then count uint8 labels.
 """
@@ -52,11 +52,11 @@ def epoch(model, opt, x, y, seed):
         opt.step()
 
 
-def train_rate(build, x, y, seed):
+def train_rate(build, x, y, seed, warmup):
     torch.manual_seed(seed)
     model = build()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    epoch(model, opt, x[:128], y[:128], seed)  # warm-up, as the Squish side does
+    epoch(model, opt, x[:warmup], y[:warmup], seed)  # warm-up, as the Squish side does
     wall, cpu = time.perf_counter(), time.process_time()
     epoch(model, opt, x, y, seed)
     return {'wall': len(x) / (time.perf_counter() - wall), 'cpu': len(x) / (time.process_time() - cpu)}
@@ -82,6 +82,7 @@ def main():
     p.add_argument('test')
     p.add_argument('--train-count', required=True, help='samples per model, comma-separated in MODELS order')
     p.add_argument('--passes', type=int, default=3)
+    p.add_argument('--warmup', type=int, default=1024, help='training samples before the timed epoch')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
@@ -91,7 +92,7 @@ def main():
     out = {'version': torch.__version__, 'threads': torch.get_num_threads(), 'models': {}}
     for (name, build), n in zip(MODELS.items(), map(int, args.train_count.split(','))):
         out['models'][name] = {
-            'train': train_rate(build, x[:n], y[:n], args.seed),
+            'train': train_rate(build, x[:n], y[:n], args.seed, args.warmup),
             'infer': infer_rate(build, x_test, args.passes),
         }
     print(json.dumps(out))

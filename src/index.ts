@@ -3,3 +3,4 @@ export * from './compression/index.js';
 export * from './search/index.js';
 export { initBackend, resolveBackendName, BACKEND_NAMES, type BackendName } from './engine/backend.js';
 export { useWinograd } from './engine/wasm/winograd.js';
+export { createAdam } from './engine/adam.js';

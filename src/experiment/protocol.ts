@@ -10,7 +10,7 @@ import type { ExperimentSpec } from './spec.js';
 import type { Metrics } from './store/store.js';
 
 /** The part of the experiment a worker needs; plain data, so it crosses threads by structured clone. */
-export type TrialEnvironment = Pick<ExperimentSpec, 'trial' | 'model' | 'seed' | 'epochs' | 'backend'> & Partial<Pick<ExperimentSpec, 'speedup' | 'distill'>>;
+export type TrialEnvironment = Pick<ExperimentSpec, 'trial' | 'model' | 'seed' | 'epochs' | 'backend'> & Partial<Pick<ExperimentSpec, 'speedup' | 'distill' | 'winograd'>>;
 
 /** Trains (or loads from the cache) and measures the dense base model, once per search. */
 export interface BaselineTask {

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../engine/adam.js';
 import { initBackend } from '../engine/backend.js';
+import { useWinograd } from '../engine/wasm/winograd.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { Compressor } from '../compression/compressor.js';
 import { Distiller } from '../compression/distillation.js';
@@ -35,6 +36,7 @@ const loaded = new Map<string, Promise<{ def: TrialDefinition; data: DataSplit }
 async function setup(env: TrialEnvironment): Promise<{ def: TrialDefinition; data: DataSplit }> {
   backend ??= initBackend(env.backend);
   await backend;
+  useWinograd(env.winograd === true);
   const key = JSON.stringify([env.trial, env.model]);
   let entry = loaded.get(key);
   if (entry === undefined) {

@@ -14,7 +14,7 @@ const parse = (raw: unknown, overrides = {}) => parseExperiment(raw, { baseDir: 
 
 test('a bare search space runs with the defaults on the built-in data', () => {
   const spec = parse(SPACE);
-  assert.deepEqual([spec.trial, spec.epochs, spec.maxTrials, spec.tuner.algorithm, spec.backend, spec.earlyStopping.enabled, spec.name], ['mnist-lenet', 1, 20, 'tpe', 'auto', true, 'x']);
+  assert.deepEqual([spec.trial, spec.epochs, spec.maxTrials, spec.tuner.algorithm, spec.backend, spec.earlyStopping.enabled, spec.winograd, spec.name], ['mnist-lenet', 1, 20, 'tpe', 'auto', true, false, 'x']);
   assert.equal(spec.objective.maximize, 'compression');
 });
 
@@ -34,6 +34,7 @@ test('errors name the exact key', () => {
     [{ searchSpace: SPACE, objectve: {} }, /^experiment has unknown key 'objectve'$/],
     [{ searchSpace: SPACE, maxDuration: '10 minutes' }, /^experiment\.maxDuration must be a duration such as 90s, 10m or 2h/],
     [{ searchSpace: SPACE, backend: 'gpu' }, /^experiment\.backend must be one of .*"wasm".*, but got "gpu"$/],
+    [{ searchSpace: SPACE, winograd: 'yes' }, /^experiment\.winograd must be a boolean, but got "yes"$/],
     [{ searchSpace: { conv1: { _type: 'loguniform', _value: [0, 1] } } }, /searchSpace\.conv1/],
     [{ searchSpace: SPACE, model: { dir: 'm' } }, /^experiment\.model\.trainImages must be a string, but got nothing$/],
   ];

@@ -35,7 +35,8 @@ async function maxError(model: tf.LayersModel, x: tf.Tensor, file?: string): Pro
     const path = file ?? join(dir, 'model.onnx');
     if (file === undefined) await exportOnnx(model, path);
     const session = await ort.InferenceSession.create(path);
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.dataSync()), x.shape) };
+    // Asynchronous reads throughout: the webgpu backend has none synchronous in Node.
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(await x.data()), x.shape) };
     const results = await session.run(feeds);
     const expected = [model.predict(x)].flat() as tf.Tensor[];
     assert.equal(session.outputNames.length, expected.length);
@@ -43,7 +44,7 @@ async function maxError(model: tf.LayersModel, x: tf.Tensor, file?: string): Pro
     for (const [i, name] of session.outputNames.entries()) {
       const got = results[name];
       assert.deepEqual([...got.dims], expected[i].shape, `output ${name} shape`);
-      const want = expected[i].dataSync();
+      const want = await expected[i]!.data();
       (got.data as Float32Array).forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want[j]))));
     }
     tf.dispose(expected);
@@ -132,7 +133,12 @@ test('a level-pruned LeNet-5 exported with onnxPath predicts as the compressed m
     const pruner = new LevelPruner(model, [{ opTypes: ['Conv2D', 'Dense'], sparsity: 0.5 }]);
     const compressed = pruner.compress();
     const masks = pruner.getMasks();
-    const zeros = Object.values(masks).reduce((n, m) => n + m.size - m.sum().dataSync()[0], 0);
+    let zeros = 0;
+    for (const m of Object.values(masks)) {
+      const kept = m.sum();
+      zeros += m.size - (await kept.data())[0]!;
+      kept.dispose();
+    }
     tf.dispose(Object.values(masks));
     assert.ok(zeros > 20_000, `masks zero ${zeros} weights`);
     const onnxPath = join(dir, 'onnx', 'lenet5.onnx');

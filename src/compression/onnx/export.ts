@@ -21,9 +21,22 @@ function valueInfo(name: string, t: Symbolic): ValueInfo {
   return { name, shape: t.shape.map((d, i) => (i === 0 ? null : d)) };
 }
 
-/** The ONNX ModelProto bytes for `model`. Throws OnnxExportError on a layer it cannot express. */
-export function convertToOnnx(model: tf.LayersModel): Uint8Array {
+/**
+ * The ONNX ModelProto bytes for `model`. Rejects with OnnxExportError on a layer it cannot express.
+ * Asynchronous because the weights are read asynchronously (webgpu has no synchronous read in Node).
+ */
+export async function convertToOnnx(model: tf.LayersModel): Promise<Uint8Array> {
   const b = new GraphBuilder();
+  try {
+    const graph = buildGraph(model, b);
+    await b.readWeights();
+    return encodeModel({ ...graph, initializers: b.initializers }, tf.version.tfjs);
+  } finally {
+    b.dispose();
+  }
+}
+
+function buildGraph(model: tf.LayersModel, b: GraphBuilder) {
   const values = new Map<number, Value>();
   const inputs = model.inputs.map((t) => {
     const name = b.fresh(t.sourceLayer.name);
@@ -53,12 +66,12 @@ export function convertToOnnx(model: tf.LayersModel): Uint8Array {
     else b.nodes.push({ opType: 'Identity', name, inputs: [v.name], outputs: [name] });
     return valueInfo(name, t);
   });
-  return encodeModel({ graphName: model.name, opset: OPSET, nodes: b.nodes, initializers: b.initializers, inputs, outputs }, tf.version.tfjs);
+  return { graphName: model.name, opset: OPSET, nodes: b.nodes, inputs, outputs };
 }
 
 /** Writes `model` as an ONNX file at `path` (parent directories created). */
 export async function exportOnnx(model: tf.LayersModel, path: string): Promise<void> {
-  const bytes = convertToOnnx(model);
+  const bytes = await convertToOnnx(model);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);
 }

@@ -17,6 +17,8 @@ export class GraphBuilder {
   readonly nodes: Node[] = [];
   readonly initializers: Tensor[] = [];
   readonly #names = new Set<string>();
+  /** Weights still on the backend, read when the graph is done: webgpu has no synchronous read in Node. */
+  readonly #unread: Array<{ index: number; tensor: tf.Tensor }> = [];
 
   /** `base`, or `base_1`, `base_2`, … if taken. */
   fresh(base: string): string {
@@ -26,11 +28,29 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float initializer holding `t` (read now; the caller keeps ownership of `t`). */
+  /** A float initializer holding `t`'s values, read by `readWeights` (the caller keeps ownership of `t`). */
   weight(base: string, t: tf.Tensor): string {
     const name = this.fresh(base);
-    this.initializers.push({ name, dims: t.shape, dataType: FLOAT, data: Float32Array.from(t.dataSync()) });
+    this.#unread.push({ index: this.initializers.length, tensor: t.clone() });
+    this.initializers.push({ name, dims: t.shape, dataType: FLOAT, data: new Float32Array(0) });
     return name;
+  }
+
+  /** Reads every weight's values off the backend into its initializer, asynchronously, and frees the copies. */
+  async readWeights(): Promise<void> {
+    try {
+      for (const { index, tensor } of this.#unread) {
+        this.initializers[index] = { ...this.initializers[index]!, data: Float32Array.from(await tensor.data()) };
+      }
+    } finally {
+      this.dispose();
+    }
+  }
+
+  /** Frees the weights not yet read (a conversion that failed part way). */
+  dispose(): void {
+    tf.dispose(this.#unread.map((w) => w.tensor));
+    this.#unread.length = 0;
   }
 
   scalar(base: string, value: number): string {

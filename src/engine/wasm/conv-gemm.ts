@@ -7,12 +7,12 @@ import type * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';
 
 /**
- * Whether our products compute this convolution (dilation 1) and beat XNNPACK on its forward pass
- * and filter gradient: they work in register tiles of 8 (and 4) output channels, so other counts
- * fall to scalar loops (conv 6@5×5 over 6 channels: forward 12.8 ms against 8.9, dW 17 against 9).
+ * Whether our products beat XNNPACK on this convolution's forward pass and filter gradient: they
+ * work in register tiles of 8 (and 4) output channels, so other counts fall to scalar loops
+ * (conv 6@5×5 over 6 channels: forward 12.8 ms against 8.9, dW 17 against 9).
  */
 export function gemmConvSuits(info: tf.backend_util.Conv2DInfo): boolean {
-  return info.outChannels % 4 === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
+  return info.outChannels % 4 === 0;
 }
 
 /** Floats of patch matrix per chunk of output pixels: 256 KB, which stays in L2 next to the filter. */

@@ -1,5 +1,6 @@
 /**
- * Conv2D on wasm: which kernel computes each shape. Winograd where the user opted in (winograd.ts);
+ * Conv2D on wasm: which kernel computes each shape (dilated convolutions stay XNNPACK's). Winograd
+ * where the user opted in (winograd.ts);
  * the direct loops for few input channels (small-channel-conv.ts); our matrix products where the
  * output channels come in fours (conv-gemm.ts); else the stock XNNPACK kernel. The gradients follow
  * the same order (conv2d-backprop.ts).
@@ -17,6 +18,8 @@ export function nativeConv2D(stock: tf.KernelConfig): tf.KernelConfig {
     if (dataFormat !== 'NHWC') return stock.kernelFunc(params) as tf.TensorInfo;
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       strides, dilations, pad, dimRoundingMode);
+    // All our kernels assume dilation 1, as the gradients always have it (tfjs has no dilated gradient).
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return stock.kernelFunc(params) as tf.TensorInfo;
     const s = new KernelScope(params.backend);
     if (winogradApplies(info)) return s.finish(winogradConv(s, x, filter, info));
     if (isSmallChannelConv(info)) return s.finish(smallChannelConv(s, x, filter, info));

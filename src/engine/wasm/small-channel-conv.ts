@@ -12,7 +12,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';
 
 /**
- * Up to this many input channels, for dilation 1. Measured against XNNPACK's forward and the
+ * Up to this many input channels. Measured against XNNPACK's forward and the
  * convolution-form dW (CPU ms per batch of 64): Ci = 6 (LeNet conv2) forward 1.0 → 0.9, dW 2.0 → 0.8;
  * Ci = 16, 3×3 forward 1.7 → 1.4 (stride 2: 1.07 → 1.10, even), dW 4.3 → 1.5. Many channels are
  * left to the many-channel kernels (XNNPACK, the convolution form, Winograd).
@@ -20,7 +20,7 @@ import type { KernelScope } from './kernel-scope.js';
 const MAX_IN_CHANNELS = 16;
 
 export function isSmallChannelConv(info: tf.backend_util.Conv2DInfo): boolean {
-  return info.inChannels <= MAX_IN_CHANNELS && info.dilationHeight === 1 && info.dilationWidth === 1;
+  return info.inChannels <= MAX_IN_CHANNELS;
 }
 
 /** dW [KH, KW, Ci, Co] for NHWC x and dy. */

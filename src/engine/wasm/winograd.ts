@@ -156,12 +156,12 @@ export function useWinograd(on: boolean): void {
 }
 
 /**
- * Whether Winograd computes this convolution: when enabled, for stride 1, dilation 1, a square
+ * Whether Winograd computes this convolution: when enabled, for stride 1, a square
  * filter of 3 or 5, and at least 8 channels each way (fewer make the products too short to pay for
  * the transforms: LeNet-5's conv2, 6 → 16 channels, ran 1.2× slower forward and 3× slower for dx).
  */
 export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
-  if (!enabled || info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return false;
+  if (!enabled || info.strideHeight !== 1 || info.strideWidth !== 1) return false;
   const r = info.filterHeight;
   return info.filterWidth === r && (r === 3 || r === 5) && info.inChannels >= 8 && info.outChannels >= 8;
 }

@@ -129,7 +129,7 @@ function blockBuffers(s: KernelScope, t: WinogradTransforms, c: ConvShape): numb
 function filterTiles(s: KernelScope, filter: tf.TensorInfo, t: WinogradTransforms, flipped: boolean): tf.TensorInfo {
   const [, , ci, co] = filter.shape as [number, number, number, number];
   const u = s.scratch([t.n * t.n * ci * co]);
-  const tmp = s.scratch([t.n * t.r * ci * co]);
+  const tmp = s.scratch([2 * t.n * t.r * ci * co]);
   s.native.winograd_tiles_in(s.offset(filter), s.offset(u), s.offset(tmp), s.offset(s.constant(flipped ? t.gFlipped : t.g)), 1, t.r, t.r, ci * co,
     t.r, t.n, t.r, 1, 1, 0, 0);
   return u;

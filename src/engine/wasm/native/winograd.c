@@ -23,12 +23,12 @@ static void axpy(float *dst, const float *src, float coef, int len) {
  * Two-sided transform of tiles t0..t1-1: out[ξ][ν] = Σ_ij L[ξ][i] · tile[i][j] · L[ν][j], L being
  * n_out × n_in. Tile t = (b, ty, tx) is image rows ty·step - top + [0, n_in) and columns likewise,
  * zero outside the image. Written to dst[(ξ·n_out + ν)·(t1 - t0) + t - t0][c]; `tmp` holds
- * n_out·n_in·c floats.
+ * n_out·n_in·c floats. Callers use tiles_in below.
  * Serves the input transform (L = Bᵀ), the filter transform (L = G, one tile: the filter as a
  * [1, r, r, Ci·Co] image) and the transform of dy tiles for the filter gradient (L = A).
  */
-static void tiles_in(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out,
-                     int step, int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
+static void tiles_in_any(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out,
+                         int step, int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
   const long plane = (t1 - t0) * c;
   for (long t = t0; t < t1; t++) {
     const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
@@ -66,20 +66,14 @@ static void tiles_in(const float *src, float *dst, float *tmp, const float *l, i
   }
 }
 
-EXPORT(winograd_tiles_in)
-void winograd_tiles_in(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n_in,
-                       int n_out, int step, int tiles_h, int tiles_w, int top, int left) {
-  tiles_in(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, 0, (long)batch * tiles_h * tiles_w);
-}
-
 /*
  * The inverse direction, for tiles t0..t1-1 of src ([n²][t1 - t0][c]): tile t of the image gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν]
  * L being m × n, for the rows ty·m + i and columns tx·m + j inside the [batch, h, w, c]
  * image. Serves the output transform (L = Aᵀ) and, with one tile, the filter gradient's last step
  * (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds m·n·c floats.
  */
-static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
-                      int tiles_w, long t0, long t1) {
+static void tiles_out_any(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
+                          int tiles_w, long t0, long t1) {
   const long plane = (t1 - t0) * c;
   for (long t = t0; t < t1; t++) {
     const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
@@ -192,6 +186,26 @@ static void tiles_out6(const float *src, float *dst, float *tmp, const float *l,
   }
 }
 
+/* The two transforms, by the specialised code where the tile and channels allow. `tmp`: 2·n_out·n_in·c floats. */
+static void tiles_in(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out, int step,
+                     int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
+  if (n_in == 6 && n_out == 6 && c % 4 == 0) tiles_in6(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1);
+  else tiles_in_any(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, t0, t1);
+}
+
+/* `tmp`: m·n·c floats. */
+static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
+                      int tiles_w, long t0, long t1) {
+  if (n == 6 && c % 4 == 0) tiles_out6(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1);
+  else tiles_out_any(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, t0, t1);
+}
+
+EXPORT(winograd_tiles_in)
+void winograd_tiles_in(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n_in,
+                       int n_out, int step, int tiles_h, int tiles_w, int top, int left) {
+  tiles_in(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, 0, (long)batch * tiles_h * tiles_w);
+}
+
 EXPORT(winograd_tiles_out)
 void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n, int m,
                         int tiles_h, int tiles_w) {
@@ -213,11 +227,9 @@ void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm
   for (long t0 = 0; t0 < tiles; t0 += block) {
     const long t1 = tiles - t0 < block ? tiles : t0 + block;
     const int rows = (int)(t1 - t0);
-    if (n == 6 && ci % 4 == 0) tiles_in6(x, v, tmp, bt, h, w, ci, m, tiles_h, tiles_w, top, left, t0, t1);
-    else tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
     for (int p = 0; p < n * n; p++) gemm_nn(v + (long)p * rows * ci, u + (long)p * ci * co, mm + (long)p * rows * co, rows, ci, co);
-    if (n == 6 && co % 4 == 0) tiles_out6(mm, y, tmp, at, oh, ow, co, m, tiles_h, tiles_w, t0, t1);
-    else tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
+    tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
   }
 }
 
@@ -235,8 +247,7 @@ void winograd_filter_grad(const float *x, const float *dy, float *du, float *v, 
   for (long t0 = 0; t0 < tiles; t0 += block) {
     const long t1 = tiles - t0 < block ? tiles : t0 + block;
     const int rows = (int)(t1 - t0);
-    if (n == 6 && ci % 4 == 0) tiles_in6(x, v, tmp, bt, h, w, ci, m, tiles_h, tiles_w, top, left, t0, t1);
-    else tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
+    tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
     tiles_in(dy, dm, tmp, a, oh, ow, co, m, n, m, tiles_h, tiles_w, 0, 0, t0, t1);
     for (int p = 0; p < n * n; p++) gemm_tn_add(v + (long)p * rows * ci, dm + (long)p * rows * co, du + (long)p * ci * co, rows, ci, co);
   }

@@ -24,32 +24,6 @@ static void zero_floats(float *dst, int n) {
   for (int i = 0; i < n; i++) dst[i] = 0;
 }
 
-/* cols[p - p0][(fi, fj, c)] = xb[oy·sh + fi − top][ox·sw + fj − left][c] for output pixels p in [p0, p1); 0 outside. */
-static inline __attribute__((always_inline)) void im2col_rows(const float *xb, float *cols, const conv_shape *s, int p0, int p1) {
-  const int run = s->kw * s->ci;
-  for (int p = p0; p < p1; p++) {
-    const int oy = p / s->ow, ox = p % s->ow;
-    const int j0 = ox * s->sw - s->left;
-    for (int fi = 0; fi < s->kh; fi++, cols += run) {
-      const int i = oy * s->sh + fi - s->top;
-      if (i < 0 || i >= s->h) {
-        zero_floats(cols, run);
-        continue;
-      }
-      const float *xr = xb + (long)i * s->w * s->ci;
-      if (s->sw == 1 && j0 >= 0 && j0 + s->kw <= s->w) { /* the row's kw pixels are contiguous */
-        copy_floats(cols, xr + (long)j0 * s->ci, run);
-        continue;
-      }
-      for (int fj = 0; fj < s->kw; fj++) {
-        const int j = j0 + fj;
-        if (j < 0 || j >= s->w) zero_floats(cols + fj * s->ci, s->ci);
-        else copy_floats(cols + fj * s->ci, xr + (long)j * s->ci, s->ci);
-      }
-    }
-  }
-}
-
 /* dst[0..n) += src[0..n) */
 static void add_floats(float *dst, const float *src, int n) {
   int i = 0;
@@ -57,23 +31,39 @@ static void add_floats(float *dst, const float *src, int n) {
   for (; i < n; i++) dst[i] += src[i];
 }
 
-/* The adjoint of im2col_rows: dxb[...] += cols[p - p0][(fi, fj, c)] at positions inside the image. */
-static inline __attribute__((always_inline)) void col2im_rows(const float *cols, float *dxb, const conv_shape *s, int p0, int p1) {
+/* n floats between the image and a patch row: copied into the patch (gather), or added into the image. */
+static inline __attribute__((always_inline)) void move_floats(float *image, float *cols, int n, int gather) {
+  if (gather) copy_floats(cols, image, n);
+  else add_floats(image, cols, n);
+}
+
+/*
+ * The pairing of an image with its patch rows, in one place for im2col and its adjoint: for output
+ * pixels p in [p0, p1), cols[p - p0][(fi, fj, c)] ↔ image[oy·sh + fi − top][ox·sw + fj − left][c].
+ * With `gather` the image is copied into the patches (0 outside it: im2col); without, the patches are
+ * added into the image at the positions inside it (col2im). Inlined with a constant `gather`, so each
+ * use compiles to its own loop.
+ */
+static inline __attribute__((always_inline)) void patch_rows(float *image, float *cols, const conv_shape *s, int p0, int p1, int gather) {
   const int run = s->kw * s->ci;
   for (int p = p0; p < p1; p++) {
     const int oy = p / s->ow, ox = p % s->ow;
     const int j0 = ox * s->sw - s->left;
     for (int fi = 0; fi < s->kh; fi++, cols += run) {
       const int i = oy * s->sh + fi - s->top;
-      if (i < 0 || i >= s->h) continue;
-      float *dr = dxb + (long)i * s->w * s->ci;
+      if (i < 0 || i >= s->h) {
+        if (gather) zero_floats(cols, run);
+        continue;
+      }
+      float *row = image + (long)i * s->w * s->ci;
       if (s->sw == 1 && j0 >= 0 && j0 + s->kw <= s->w) { /* the row's kw pixels are contiguous */
-        add_floats(dr + (long)j0 * s->ci, cols, run);
+        move_floats(row + (long)j0 * s->ci, cols, run, gather);
         continue;
       }
       for (int fj = 0; fj < s->kw; fj++) {
         const int j = j0 + fj;
-        if (j >= 0 && j < s->w) add_floats(dr + (long)j * s->ci, cols + fj * s->ci, s->ci);
+        if (j >= 0 && j < s->w) move_floats(row + (long)j * s->ci, cols + fj * s->ci, s->ci, gather);
+        else if (gather) zero_floats(cols + fj * s->ci, s->ci);
       }
     }
   }
@@ -90,7 +80,7 @@ void conv_gemm_forward(const float *x, const float *filter, float *y, float *pat
   for (int b = 0; b < batch; b++)
     for (int p0 = 0; p0 < pixels; p0 += chunk) {
       const int p1 = pixels - p0 < chunk ? pixels : p0 + chunk;
-      im2col_rows(x + (long)b * h * w * ci, patches, &s, p0, p1);
+      patch_rows((float *)x + (long)b * h * w * ci, patches, &s, p0, p1, 1); /* gathering only reads x */
       gemm_nn(patches, filter, y + ((long)b * pixels + p0) * co, p1 - p0, k, co);
     }
 }
@@ -104,7 +94,7 @@ void conv_gemm_filter_grad(const float *x, const float *dy, float *dw, float *pa
   for (int b = 0; b < batch; b++)
     for (int p0 = 0; p0 < pixels; p0 += chunk) {
       const int p1 = pixels - p0 < chunk ? pixels : p0 + chunk;
-      im2col_rows(x + (long)b * h * w * ci, patches, &s, p0, p1);
+      patch_rows((float *)x + (long)b * h * w * ci, patches, &s, p0, p1, 1); /* gathering only reads x */
       gemm_tn_add(patches, dy + ((long)b * pixels + p0) * co, dw, p1 - p0, k, co);
     }
 }
@@ -119,6 +109,6 @@ void conv_gemm_input_grad(const float *dy, const float *filter_t, float *dx, flo
     for (int p0 = 0; p0 < pixels; p0 += chunk) {
       const int p1 = pixels - p0 < chunk ? pixels : p0 + chunk;
       gemm_nn(dy + ((long)b * pixels + p0) * co, filter_t, patches, p1 - p0, co, k);
-      col2im_rows(patches, dx + (long)b * h * w * ci, &s, p0, p1);
+      patch_rows(dx + (long)b * h * w * ci, patches, &s, p0, p1, 0);
     }
 }

@@ -11,6 +11,29 @@
 
 #define FMA(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
 
+/*
+ * The 4 × 8 register tile both products use: accumulators x00..x31 (row r, columns 4j..4j+3 in xrj),
+ * one step adding a[r]·b[0..8) with a[r] broadcast from p0..p3 and b in b0, b1.
+ */
+#define TILE_4x8_STEP(p0, p1, p2, p3)     \
+  do {                                   \
+    v128_t s = wasm_v128_load32_splat(p0); \
+    FMA(x00, s, b0); FMA(x01, s, b1);    \
+    s = wasm_v128_load32_splat(p1);      \
+    FMA(x10, s, b0); FMA(x11, s, b1);    \
+    s = wasm_v128_load32_splat(p2);      \
+    FMA(x20, s, b0); FMA(x21, s, b1);    \
+    s = wasm_v128_load32_splat(p3);      \
+    FMA(x30, s, b0); FMA(x31, s, b1);    \
+  } while (0)
+#define TILE_4x8_STORE(c0, c1, c2, c3, o)                                   \
+  do {                                                                     \
+    wasm_v128_store(c0 + o, x00); wasm_v128_store(c0 + o + 4, x01);        \
+    wasm_v128_store(c1 + o, x10); wasm_v128_store(c1 + o + 4, x11);        \
+    wasm_v128_store(c2 + o, x20); wasm_v128_store(c2 + o + 4, x21);        \
+    wasm_v128_store(c3 + o, x30); wasm_v128_store(c3 + o + 4, x31);        \
+  } while (0)
+
 void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
   int t = 0;
   for (; t + 4 <= rows; t += 4) {
@@ -22,19 +45,9 @@ void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols
       const float *bq = b + o;
       for (int q = 0; q < k; q++, bq += cols) {
         const v128_t b0 = wasm_v128_load(bq), b1 = wasm_v128_load(bq + 4);
-        v128_t s = wasm_v128_load32_splat(a0 + q);
-        FMA(x00, s, b0); FMA(x01, s, b1);
-        s = wasm_v128_load32_splat(a1 + q);
-        FMA(x10, s, b0); FMA(x11, s, b1);
-        s = wasm_v128_load32_splat(a2 + q);
-        FMA(x20, s, b0); FMA(x21, s, b1);
-        s = wasm_v128_load32_splat(a3 + q);
-        FMA(x30, s, b0); FMA(x31, s, b1);
+        TILE_4x8_STEP(a0 + q, a1 + q, a2 + q, a3 + q);
       }
-      wasm_v128_store(c0 + o, x00); wasm_v128_store(c0 + o + 4, x01);
-      wasm_v128_store(c1 + o, x10); wasm_v128_store(c1 + o + 4, x11);
-      wasm_v128_store(c2 + o, x20); wasm_v128_store(c2 + o + 4, x21);
-      wasm_v128_store(c3 + o, x30); wasm_v128_store(c3 + o + 4, x31);
+      TILE_4x8_STORE(c0, c1, c2, c3, o);
     }
     for (; o + 4 <= cols; o += 4) {
       v128_t x0 = wasm_f32x4_splat(0), x1 = x0, x2 = x0, x3 = x0;
@@ -90,19 +103,9 @@ void gemm_tn_add(const float *a, const float *b, float *c, int rows, int k, int 
         for (int t = t0; t < t1; t++) {
           const float *ar = a + (long)t * k + q, *br = b + (long)t * cols + o;
           const v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
-          v128_t s = wasm_v128_load32_splat(ar);
-          FMA(x00, s, b0); FMA(x01, s, b1);
-          s = wasm_v128_load32_splat(ar + 1);
-          FMA(x10, s, b0); FMA(x11, s, b1);
-          s = wasm_v128_load32_splat(ar + 2);
-          FMA(x20, s, b0); FMA(x21, s, b1);
-          s = wasm_v128_load32_splat(ar + 3);
-          FMA(x30, s, b0); FMA(x31, s, b1);
+          TILE_4x8_STEP(ar, ar + 1, ar + 2, ar + 3);
         }
-        wasm_v128_store(c0 + o, x00); wasm_v128_store(c0 + o + 4, x01);
-        wasm_v128_store(c1 + o, x10); wasm_v128_store(c1 + o + 4, x11);
-        wasm_v128_store(c2 + o, x20); wasm_v128_store(c2 + o + 4, x21);
-        wasm_v128_store(c3 + o, x30); wasm_v128_store(c3 + o + 4, x31);
+        TILE_4x8_STORE(c0, c1, c2, c3, o);
       }
       for (; o + 4 <= cols; o += 4) {
         v128_t x0 = wasm_v128_load(c0 + o), x1 = wasm_v128_load(c1 + o), x2 = wasm_v128_load(c2 + o), x3 = wasm_v128_load(c3 + o);

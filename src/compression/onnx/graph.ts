@@ -36,18 +36,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Reads every weight's values off the backend into its initializer, asynchronously, and frees the copies. */
+  /** Reads every weight's values off the backend into its initializer, asynchronously. */
   async readWeights(): Promise<void> {
-    try {
-      for (const { index, tensor } of this.#unread) {
-        this.initializers[index] = { ...this.initializers[index]!, data: Float32Array.from(await tensor.data()) };
-      }
-    } finally {
-      this.dispose();
+    for (const { index, tensor } of this.#unread) {
+      this.initializers[index] = { ...this.initializers[index]!, data: Float32Array.from(await tensor.data()) };
     }
   }
 
-  /** Frees the weights not yet read (a conversion that failed part way). */
+  /** Frees the weights' copies, read or not (the converter's `finally`). */
   dispose(): void {
     tf.dispose(this.#unread.map((w) => w.tensor));
     this.#unread.length = 0;

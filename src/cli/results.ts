@@ -10,9 +10,15 @@ import { intFlag, type Command } from './command.js';
 import { DEFAULT_DB } from './search.js';
 import { describeTrial, summaryJson, summaryText } from './search-log.js';
 
-export function openReadonly(db: string): Store {
+/** Runs `use` on the workspace database opened read-only, and closes it whatever happens. */
+export async function withReadonlyStore<T>(db: string, use: (store: Store) => T | Promise<T>): Promise<T> {
   if (!existsSync(db)) throw new InputError(`no database at ${db}; run 'squish search' first or pass --db`);
-  return Store.open(db, { readonly: true });
+  const store = Store.open(db, { readonly: true });
+  try {
+    return await use(store);
+  } finally {
+    store.close();
+  }
 }
 
 const listSchema = z.object({ _: z.array(z.string()).max(0, 'takes no arguments'), db: z.string().default(DEFAULT_DB), json: z.boolean().optional() });
@@ -24,8 +30,7 @@ export const listCommand: Command<z.output<typeof listSchema>> = {
   options: { db: { type: 'string' }, json: { type: 'boolean' } },
   schema: listSchema,
   async run(args, io) {
-    const store = openReadonly(args.db);
-    try {
+    return withReadonlyStore(args.db, async (store) => {
       const rows = store.listExperiments().map((e) => {
         const trials = store.trials(e.id);
         return { name: e.name, status: e.status, trials: trials.length, finished: trials.filter((t) => t.state === 'complete' || t.state === 'early-stopped').length, created: new Date(e.createdAt * 1000).toISOString() };
@@ -34,9 +39,7 @@ export const listCommand: Command<z.output<typeof listSchema>> = {
       else if (rows.length === 0) io.stdout.write(`no experiments in ${args.db}\n`);
       else for (const r of rows) io.stdout.write(`${r.name}  ${r.status}  ${r.finished}/${r.trials} trials finished  ${r.created}\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   },
 };
 
@@ -49,8 +52,7 @@ export const showCommand: Command<z.output<typeof showSchema>> = {
   options: { db: { type: 'string' }, json: { type: 'boolean' } },
   schema: showSchema,
   async run(args, io) {
-    const store = openReadonly(args.db);
-    try {
+    return withReadonlyStore(args.db, async (store) => {
       const experiment = store.findOrThrowExperiment(args._[0]!);
       if (experiment.baseline === null) throw new InputError(`experiment ${experiment.name} has no results yet`);
       const summary = summarize(store, experiment.id, experiment.baseline as unknown as Baseline, experiment.status === 'done' ? 'max-trials' : 'stopped');
@@ -60,9 +62,7 @@ export const showCommand: Command<z.output<typeof showSchema>> = {
         io.stdout.write(`${summaryText(summary)}\nall trials:\n${summary.trials.map((t) => `  ${describeTrial(t)}`).join('\n')}\n`);
       }
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   },
 };
 
@@ -92,8 +92,7 @@ directory that tf.loadLayersModel loads with no Squish code.`,
   options: { trial: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' } },
   schema: exportSchema,
   async run(args, io) {
-    const store = openReadonly(args.db);
-    try {
+    return withReadonlyStore(args.db, async (store) => {
       const experiment = store.findOrThrowExperiment(args._[0]!);
       const trials = store.trials(experiment.id);
       let trial;
@@ -107,8 +106,6 @@ directory that tf.loadLayersModel loads with no Squish code.`,
       const result = exportTrial(store, args.db, experiment, trial, args.out);
       io.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `exported trial ${trial.number} of ${experiment.name} to ${result.out} (${describeTrial(trial)})\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   },
 };

@@ -1,6 +1,6 @@
 /** `squish watch`: the terminal UI of an experiment another process runs (or ran), read-only from its database. */
 import { z } from 'zod';
-import { openReadonly } from './results.js';
+import { withReadonlyStore } from './results.js';
 import { DEFAULT_DB } from './search.js';
 import type { Command } from './command.js';
 
@@ -21,8 +21,7 @@ When stdout is not a terminal, prints one frame of the view and exits.`,
   options: { db: { type: 'string' } },
   schema: watchSchema,
   async run(args, io) {
-    const store = openReadonly(args.db);
-    try {
+    return withReadonlyStore(args.db, async (store) => {
       const experiment = store.findOrThrowExperiment(args._[0]!);
       // Loaded only here: the other commands never pay for React and Ink.
       const { watchFrame, watchSearch } = await import('../tui/mount.js');
@@ -32,8 +31,6 @@ When stdout is not a terminal, prints one frame of the view and exits.`,
         io.stdout.write(`${watchFrame(store, experiment.id, args.db, (io.stdout as { columns?: number }).columns ?? 80)}\n`);
       }
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   },
 };

@@ -89,7 +89,7 @@ export function winogradTransforms(m: number, r: number): WinogradTransforms {
 }
 
 /** Output tile size per filter size: F(2×2, 5×5) and F(4×4, 3×3), 2.8× and 4× fewer products than direct. */
-export function winogradTileFor(r: number): number {
+function winogradTileFor(r: number): number {
   return r >= 5 ? 2 : 4;
 }
 

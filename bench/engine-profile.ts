@@ -4,7 +4,7 @@
  * synchronous on wasm, so the wall time around kernelFunc is the kernel's cost; `self` excludes
  * kernels it called. (Per-call CPU time would be steadier under load, but getrusage costs ~15 µs.)
  * The total is given in both wall and process CPU time.
- *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: per kernel and input shapes] [--infer] [--winograd]
+ *   node dist/bench/engine-profile.js [--model bigcnn|lenet5] [--samples 1024] [--shapes: per kernel and input shapes] [--infer] [--direct: Winograd off]
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -14,9 +14,9 @@ import { loadMnist10k } from '../src/data/mnist10k.js';
 import { buildBigCnn, buildLenet5 } from '../trials/models.js';
 import { fitModel } from '../trials/training.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'bigcnn' }, samples: { type: 'string', default: '1024' }, shapes: { type: 'boolean', default: false }, infer: { type: 'boolean', default: false }, winograd: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'bigcnn' }, samples: { type: 'string', default: '1024' }, shapes: { type: 'boolean', default: false }, infer: { type: 'boolean', default: false }, direct: { type: 'boolean', default: false } } });
 await initBackend('wasm');
-useWinograd(values.winograd);
+useWinograd(!values.direct);
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const stats = new Map<string, { calls: number; total: number; self: number }>();

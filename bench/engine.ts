@@ -6,8 +6,8 @@
  * Both sides first train on WARMUP_SAMPLES: a fresh Node process runs its first training steps
  * ~35 % slower (JIT warm-up of tfjs's JavaScript, wasm heap growth), which 2 steps did not cover.
  * Rates by wall time and by process CPU time: on a shared box the second is the steadier comparison.
- *   node dist/bench/engine.js [--runs N] [--backends wasm,wasm+winograd,cpu] [--python /usr/bin/python3]
- * `wasm+winograd` is wasm with the opt-in Winograd convolutions (src/engine/wasm/winograd.ts).
+ *   node dist/bench/engine.js [--runs N] [--backends wasm,wasm-direct,cpu] [--python /usr/bin/python3]
+ * `wasm-direct` is wasm with its Winograd convolutions turned off (src/engine/wasm/winograd.ts).
  * PyTorch runs from Debian's python3-torch (`--python`, SQUISH_BENCH_PYTHON, default /usr/bin/python3);
  * without it the ratios are against the reference figures below.
  */
@@ -128,7 +128,7 @@ function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version:
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     runs: { type: 'string', default: '3' },
-    backends: { type: 'string', default: 'wasm,wasm+winograd,webgpu,tensorflow,cpu' },
+    backends: { type: 'string', default: 'wasm,wasm-direct,webgpu,tensorflow,cpu' },
     python: { type: 'string', default: process.env.SQUISH_BENCH_PYTHON ?? '/usr/bin/python3' },
   } });
   const runs = Number(values.runs);
@@ -139,13 +139,13 @@ async function main(): Promise<void> {
   const torch: PyTorch = { python: values.python, dir };
 
   const unavailable: Array<{ backend: string; reason: string }> = [];
-  /** The engines measured: a backend, and for wasm whether Winograd is on (labelled `wasm+winograd`). */
+  /** The engines measured: a backend, and for wasm whether Winograd is on (off: labelled `wasm-direct`). */
   const engines: Array<{ label: string; backend: ActiveBackend; winograd: boolean }> = [];
   for (const name of values.backends.split(',')) {
-    const winograd = name === 'wasm+winograd';
+    const direct = name === 'wasm-direct';
     try {
-      const backend = await initBackend((winograd ? 'wasm' : name) as ActiveBackend);
-      engines.push({ label: winograd ? name : backend, backend, winograd });
+      const backend = await initBackend((direct ? 'wasm' : name) as ActiveBackend);
+      engines.push({ label: direct ? name : backend, backend, winograd: !direct });
     } catch (err) {
       unavailable.push({ backend: name, reason: (err as Error).message.split('\n')[0]! });
     }
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
         record(`${label}/${modelName}`, train, await inferRate(model, head(split.test, INFER_SAMPLES[backend] ?? INFER_SAMPLES.wasm)));
         model.dispose();
       }
-      useWinograd(false);
+      useWinograd(true);
     }
     if (pytorch === undefined || 'version' in pytorch) {
       const res = pytorchRun(torch, run);

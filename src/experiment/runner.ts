@@ -36,7 +36,7 @@ const loaded = new Map<string, Promise<{ def: TrialDefinition; data: DataSplit }
 async function setup(env: TrialEnvironment): Promise<{ def: TrialDefinition; data: DataSplit }> {
   backend ??= initBackend(env.backend);
   await backend;
-  useWinograd(env.winograd === true);
+  useWinograd(env.winograd !== false);
   const key = JSON.stringify([env.trial, env.model]);
   let entry = loaded.get(key);
   if (entry === undefined) {

@@ -1,14 +1,15 @@
 /**
- * Winograd convolutions (opt-in): the transforms compute exact correlations, and forward, dx and dW
- * through the registered wasm kernels match the cpu backend within the documented float32 error
- * (relative 1e-4, where the default kernels keep 1e-5), on stride-1 3×3 and 5×5 convolutions with
- * same, valid and explicit padding and tile grids that do not divide the image.
+ * Winograd convolutions (on by default): the transforms compute exact correlations, and forward, dx
+ * and dW through the registered wasm kernels match the cpu backend within our kernels' bar (relative
+ * 1e-5), on stride-1 3×3 and 5×5 convolutions with same, valid and explicit padding, tile grids that
+ * do not divide the image, and a batch of 64 at BigCNN conv2's image size, whose filter gradient sums
+ * 3136 tiles (one running sum over them measured 1.2e-5 here, and 3e-5 on BigCNN's 32 → 64 channels).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { useWinograd, winogradTransforms } from '../../src/engine/wasm/winograd.js';
+import { useWinograd, winogradApplies, winogradTransforms } from '../../src/engine/wasm/winograd.js';
 
 await initBackend('wasm');
 
@@ -65,36 +66,33 @@ async function convAndGrads(backend: string, x: Shape4, k: Shape4, pad: Pad): Pr
 }
 
 const CASES: Array<{ x: Shape4; k: Shape4; pad: Pad }> = [
-  { x: [2, 14, 14, 32], k: [5, 5, 32, 64], pad: 'same' },
+  { x: [64, 14, 14, 8], k: [5, 5, 8, 16], pad: 'same' },
   { x: [3, 11, 9, 8], k: [5, 5, 8, 12], pad: 'valid' },
   { x: [2, 9, 13, 10], k: [3, 3, 10, 8], pad: 'same' },
   { x: [1, 10, 7, 9], k: [3, 3, 9, 16], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
 ];
 
-test('opted in, Winograd convolutions match cpu within 1e-4 and leak nothing', async () => {
-  useWinograd(true);
-  try {
-    for (const c of CASES) {
-      const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
-      const actual = await convAndGrads('wasm', c.x, c.k, c.pad);
-      ['y', 'dx', 'dW'].forEach((which, i) => {
-        const err = relativeError(actual[i]!, expected[i]!);
-        assert.ok(err <= 1e-4, `${which} of x=${c.x} k=${c.k}: relative error ${err}`);
-      });
-    }
-    const before = tf.memory().numTensors;
-    await convAndGrads('wasm', CASES[0]!.x, CASES[0]!.k, 'same');
-    assert.equal(tf.memory().numTensors, before);
-  } finally {
-    useWinograd(false);
+test('Winograd convolutions match cpu within 1e-5 and leak nothing', async () => {
+  for (const c of CASES) {
+    const conv = tf.backend_util.computeConv2DInfo(c.x, c.k, 1, 1, c.pad);
+    assert.ok(winogradApplies(conv), `Winograd computes x=${c.x} k=${c.k}`);
+    const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
+    const actual = await convAndGrads('wasm', c.x, c.k, c.pad);
+    ['y', 'dx', 'dW'].forEach((which, i) => {
+      const err = relativeError(actual[i]!, expected[i]!);
+      assert.ok(err <= 1e-5, `${which} of x=${c.x} k=${c.k}: relative error ${err}`);
+    });
   }
+  const before = tf.memory().numTensors;
+  await convAndGrads('wasm', CASES[1]!.x, CASES[1]!.k, CASES[1]!.pad);
+  assert.equal(tf.memory().numTensors, before);
 });
 
-test('Winograd is off by default and changes the result only when on', async () => {
-  const c = CASES[0]!;
-  const direct = await convAndGrads('wasm', c.x, c.k, c.pad);
-  useWinograd(true);
-  const winograd = await convAndGrads('wasm', c.x, c.k, c.pad).finally(() => useWinograd(false));
+test('turned off, the direct kernels compute instead, and differently', async () => {
+  const c = CASES[2]!;
+  const winograd = await convAndGrads('wasm', c.x, c.k, c.pad);
+  useWinograd(false);
+  const direct = await convAndGrads('wasm', c.x, c.k, c.pad).finally(() => useWinograd(true));
   const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
   direct.forEach((d, i) => {
     assert.ok(relativeError(d, expected[i]!) <= 1e-5);

@@ -14,7 +14,7 @@ const parse = (raw: unknown, overrides = {}) => parseExperiment(raw, { baseDir: 
 
 test('a bare search space runs with the defaults on the built-in data', () => {
   const spec = parse(SPACE);
-  assert.deepEqual([spec.trial, spec.epochs, spec.maxTrials, spec.tuner.algorithm, spec.backend, spec.earlyStopping.enabled, spec.winograd, spec.name], ['mnist-lenet', 1, 20, 'tpe', 'auto', true, false, 'x']);
+  assert.deepEqual([spec.trial, spec.epochs, spec.maxTrials, spec.tuner.algorithm, spec.backend, spec.earlyStopping.enabled, spec.winograd, spec.name], ['mnist-lenet', 1, 20, 'tpe', 'auto', true, true, 'x']);
   assert.equal(spec.objective.maximize, 'compression');
 });
 

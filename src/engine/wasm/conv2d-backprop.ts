@@ -1,6 +1,6 @@
 /**
  * Gradients of Conv2D for wasm (formulas verified in shared/notes/engine.md §2), in the order of
- * conv2d.ts: Winograd where the user opted in (winograd.ts). Otherwise the input gradient is
+ * conv2d.ts: Winograd where it applies (winograd.ts). Otherwise the input gradient is
  * col2im(dy · Wᵀ) with our own products (conv-gemm.ts), for every shape; the filter gradient is a
  * direct loop for few input channels (small-channel-conv.ts), patchesᵀ · dy with our products where
  * the output channels come in fours, else an XNNPACK convolution of the padded input with dy used as

@@ -1,6 +1,6 @@
 /**
  * Conv2D on wasm: which kernel computes each shape (dilated convolutions stay XNNPACK's). Winograd
- * where the user opted in (winograd.ts);
+ * for stride-1 3×3 and 5×5 filters unless turned off (winograd.ts);
  * the direct loops for few input channels (small-channel-conv.ts); our matrix products where the
  * output channels come in fours (conv-gemm.ts); else the stock XNNPACK kernel. The gradients follow
  * the same order (conv2d-backprop.ts).

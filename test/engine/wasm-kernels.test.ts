@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
+import { useWinograd } from '../../src/engine/wasm/winograd.js';
 
 await initBackend('wasm');
 
@@ -140,19 +141,24 @@ test('Conv2D gradients with more input channels (filter gradient by convolution,
   for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
 });
 
-test('Conv2D by our matrix products (output channels in fours): forward and gradients match cpu', async () => {
-  const all: ConvCase[] = [
-    // 420 output pixels: more than one patch chunk (65536 / (5·5·8), down to a multiple of 4: 324 pixels) per image
-    { name: 'chunked', x: [2, 20, 21, 8], k: [5, 5, 8, 16], strides: [1, 1], pad: 'same' },
-    { name: 'stride 2 valid', x: [3, 9, 7, 6], k: [3, 3, 6, 12], strides: [2, 2], pad: 'valid' },
-    { name: 'mixed strides, odd kernel', x: [1, 11, 10, 5], k: [2, 4, 5, 8], strides: [1, 2], pad: 'same' },
-    { name: '1x1', x: [2, 8, 8, 12], k: [1, 1, 12, 4], strides: [1, 1], pad: 'valid' },
-    { name: 'one input channel', x: [3, 12, 9, 1], k: [5, 5, 1, 8], strides: [1, 1], pad: 'same' },
-    { name: 'BigCNN conv2', x: [2, 14, 14, 32], k: [5, 5, 32, 64], strides: [1, 1], pad: 'same' },
-  ];
-  for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
-  const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 1], [0, 3], [0, 0]];
-  await checkAgainstCpu((x, k) => tf.conv2d(x, k, [2, 1], explicit), [{ name: 'explicit pads', x: [2, 7, 9, 9], k: [3, 3, 9, 8], strides: [2, 1], pad: 'valid' }]);
+test('Conv2D by our matrix products (output channels in fours, Winograd off): forward and gradients match cpu', async () => {
+  useWinograd(false); // its 5×5 stride-1 cases would otherwise go to winograd.ts, tested on its own
+  try {
+    const all: ConvCase[] = [
+      // 420 output pixels: more than one patch chunk (65536 / (5·5·8), down to a multiple of 4: 324 pixels) per image
+      { name: 'chunked', x: [2, 20, 21, 8], k: [5, 5, 8, 16], strides: [1, 1], pad: 'same' },
+      { name: 'stride 2 valid', x: [3, 9, 7, 6], k: [3, 3, 6, 12], strides: [2, 2], pad: 'valid' },
+      { name: 'mixed strides, odd kernel', x: [1, 11, 10, 5], k: [2, 4, 5, 8], strides: [1, 2], pad: 'same' },
+      { name: '1x1', x: [2, 8, 8, 12], k: [1, 1, 12, 4], strides: [1, 1], pad: 'valid' },
+      { name: 'one input channel', x: [3, 12, 9, 1], k: [5, 5, 1, 8], strides: [1, 1], pad: 'same' },
+      { name: 'BigCNN conv2', x: [2, 14, 14, 32], k: [5, 5, 32, 64], strides: [1, 1], pad: 'same' },
+    ];
+    for (const c of all) await checkAgainstCpu((x, k) => tf.conv2d(x, k, c.strides, c.pad), [c]);
+    const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 1], [0, 3], [0, 0]];
+    await checkAgainstCpu((x, k) => tf.conv2d(x, k, [2, 1], explicit), [{ name: 'explicit pads', x: [2, 7, 9, 9], k: [3, 3, 9, 8], strides: [2, 1], pad: 'valid' }]);
+  } finally {
+    useWinograd(true);
+  }
 });
 
 test('dilated Conv2D (forward only: tfjs has no dilated gradient) matches cpu for every kernel path', async () => {

@@ -2,8 +2,9 @@
  * Winograd convolutions (on by default): the transforms compute exact correlations, and forward, dx
  * and dW through the registered wasm kernels match the cpu backend within our kernels' bar (relative
  * 1e-5), on stride-1 3×3 and 5×5 convolutions with same, valid and explicit padding, tile grids that
- * do not divide the image, and a batch of 64 at BigCNN conv2's image size, whose filter gradient sums
- * 3136 tiles (one running sum over them measured 1.2e-5 here, and 3e-5 on BigCNN's 32 → 64 channels).
+ * do not divide the image, every tile size (chosen by channel count), zero-mean data, and a batch of
+ * 64 at BigCNN conv2's image size, whose filter gradient sums 3136 tiles (one running sum over them
+ * measured 1.2e-5 here, and 3e-5 on BigCNN's 32 → 64 channels).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,37 +51,47 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return diff / scale;
 }
 
-/** y, dx and dW of sum(conv(x, k) ⊙ r) on one backend. */
 type Shape4 = [number, number, number, number];
+/** Positive inputs and small weights (a conv net's), or everything uniform in [-1, 1] (more cancellation). */
+type Data = 'positive' | 'centered';
 
-async function convAndGrads(backend: string, x: Shape4, k: Shape4, pad: Pad): Promise<Float32Array[]> {
+/** y, dx and dW of sum(conv(x, k) ⊙ r) on one backend. */
+async function convAndGrads(backend: string, x: Shape4, k: Shape4, pad: Pad, data: Data = 'positive'): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const xs = tf.randomUniform(x, 0, 1, 'float32', 7) as tf.Tensor4D;
-    const ks = tf.randomNormal(k, 0, 0.2, 'float32', 8) as tf.Tensor4D;
+    const centered = data === 'centered';
+    const xs = tf.randomUniform(x, centered ? -1 : 0, 1, 'float32', 7) as tf.Tensor4D;
+    const ks = (centered ? tf.randomUniform(k, -1, 1, 'float32', 8) : tf.randomNormal(k, 0, 0.2, 'float32', 8)) as tf.Tensor4D;
     const y = tf.conv2d(xs, ks, 1, pad);
-    const r = tf.randomNormal(y.shape, 0, 1, 'float32', 9);
+    const r = centered ? tf.randomUniform(y.shape, -1, 1, 'float32', 9) : tf.randomNormal(y.shape, 0, 1, 'float32', 9);
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), r)))([xs, ks]);
     return [y, dx!, dw!].map((t) => t.dataSync() as Float32Array);
   });
 }
 
-const CASES: Array<{ x: Shape4; k: Shape4; pad: Pad }> = [
+/**
+ * Every tile size in use: F(3×3, 5×5) and F(4×4, 3×3) up to 64 and 256 channels, F(2×2, 5×5) and
+ * F(2×2, 3×3) beyond (the 128- and 264-channel forward passes).
+ */
+const CASES: Array<{ x: Shape4; k: Shape4; pad: Pad; data?: Data }> = [
   { x: [64, 14, 14, 8], k: [5, 5, 8, 16], pad: 'same' },
   { x: [3, 11, 9, 8], k: [5, 5, 8, 12], pad: 'valid' },
   { x: [2, 9, 13, 10], k: [3, 3, 10, 8], pad: 'same' },
   { x: [1, 10, 7, 9], k: [3, 3, 9, 16], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  { x: [2, 20, 21, 8], k: [5, 5, 8, 16], pad: 'same', data: 'centered' },
+  { x: [1, 12, 12, 128], k: [5, 5, 128, 32], pad: 'same', data: 'centered' },
+  { x: [1, 6, 6, 264], k: [3, 3, 264, 8], pad: 'same', data: 'centered' },
 ];
 
 test('Winograd convolutions match cpu within 1e-5 and leak nothing', async () => {
   for (const c of CASES) {
     const conv = tf.backend_util.computeConv2DInfo(c.x, c.k, 1, 1, c.pad);
     assert.ok(winogradApplies(conv), `Winograd computes x=${c.x} k=${c.k}`);
-    const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
-    const actual = await convAndGrads('wasm', c.x, c.k, c.pad);
+    const expected = await convAndGrads('cpu', c.x, c.k, c.pad, c.data);
+    const actual = await convAndGrads('wasm', c.x, c.k, c.pad, c.data);
     ['y', 'dx', 'dW'].forEach((which, i) => {
       const err = relativeError(actual[i]!, expected[i]!);
-      assert.ok(err <= 1e-5, `${which} of x=${c.x} k=${c.k}: relative error ${err}`);
+      assert.ok(err <= 1e-5, `${which} of x=${c.x} k=${c.k} (${c.data ?? 'positive'}): relative error ${err}`);
     });
   }
   const before = tf.memory().numTensors;

@@ -1,13 +1,14 @@
 /**
  * Winograd convolution F(m×m, r×r) for stride-1 square convolutions on wasm: forward, input gradient
- * and filter gradient (native/winograd.c). A 5×5 convolution with F(2×2, 5×5) needs 36 products per
- * 2×2 output tile instead of 100, and the products become n² = (m+r-1)² matrix products over
+ * and filter gradient (native/winograd.c). A 5×5 convolution with F(4×4, 5×5) needs 64 products per
+ * 4×4 output tile instead of 400, and the products become n² = (m+r-1)² matrix products over
  * channels (gemm.c). XNNPACK has no Winograd path.
  *
  * On by default; `useWinograd(false)` or SQUISH_WINOGRAD=0 turns it off. The transforms cost some
  * float32 accuracy but stay inside our kernels' bar of 1e-5: against the cpu backend, BigCNN conv2's
- * training shape (batch 64) gives relative errors (max |diff| / max |cpu|) of 1.4e-6 forward, 3.4e-6
- * dx and 3.6e-6 dW, where the direct sums give 4e-7, 2.5e-7 and 7e-7 (test/engine/winograd.test.ts).
+ * training shape (batch 64) gives relative errors (max |diff| / max |cpu|) of 3.1e-6 forward, 6.8e-6
+ * dx and 3.5e-6 dW, where the direct sums give 4e-7, 2.5e-7 and 7e-7; the largest measured, 7.7e-6,
+ * was a 128 → 64-channel forward (test/engine/winograd.test.ts).
  * The filter gradient stays inside only because gemm_tn_add sums each block of tiles from zero.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -34,8 +35,9 @@ export interface WinogradTransforms {
 
 /**
  * Interpolation points, the first n − 1 taken (the last point is infinity). Chosen for float32
- * error: F(2×2, 5×5) on 1, −1, 2, ½, −½ measured 1.7× below the usual 0, ±1, ±2 against the cpu
- * backend (forward 8e-6 against 1.1e-5, dW 3.7e-5 against 6.5e-5).
+ * error: n = 6 on 1, −1, 2, ½, −½ measured 1.7× below the usual 0, ±1, ±2 against the cpu backend;
+ * for n = 8, F(4×4, 5×5) on 0, ±½, ±1, ±2 gave 2.7e-6 forward in a float32 simulation, where sets
+ * with ¼, ¾ or 3/2 in place of one point gave 1e-5 to 7e-5.
  */
 const POINTS = [1, -1, 2, 1 / 2, -1 / 2, 0, -2, 3, -3];
 
@@ -90,9 +92,20 @@ export function winogradTransforms(m: number, r: number): WinogradTransforms {
   return transforms;
 }
 
-/** Output tile size per filter size: F(2×2, 5×5) and F(4×4, 3×3), 2.8× and 4× fewer products than direct. */
-function winogradTileFor(r: number): number {
-  return r >= 5 ? 2 : 4;
+/** Winograd computes convolutions of at most this many channels each way (the errors below were measured up to it). */
+const MAX_CHANNELS = 512;
+
+/**
+ * Output tile size m of F(m×m, r×r) for an r×r filter whose products sum over `channels` (Ci forward
+ * and for dW, Co for dx): the largest tile whose float32 error against the cpu backend stayed under
+ * 8e-6 (the bar is 1e-5) on zero-mean and positive data. Larger tiles and longer sums cost accuracy:
+ * F(3×3, 5×5), 1.24× faster than F(2×2, 5×5) on BigCNN, measured up to 7.8e-6 at 64–128 channels and
+ * 1.2e-5 at 256; F(4×4, 3×3) 7.9e-6 at 256 and 1.1e-5 at 512; F(2×2, 5×5) 7.4e-6 at 512. F(4×4, 5×5),
+ * no faster on BigCNN's 14×14 images, reached 1.04e-5 at 8 channels, and F(6×6, 3×3) 1e-5 at 64.
+ */
+function outputTile(r: number, channels: number): number {
+  if (r === 5) return channels <= 64 ? 3 : 2;
+  return channels <= 256 ? 4 : 2;
 }
 
 interface ConvShape {
@@ -159,18 +172,19 @@ export function useWinograd(on: boolean): void {
 
 /**
  * Whether Winograd computes this convolution: when enabled, for stride 1, a square
- * filter of 3 or 5, and at least 8 channels each way (fewer make the products too short to pay for
+ * filter of 3 or 5, and 8 to MAX_CHANNELS channels each way (fewer make the products too short to pay for
  * the transforms: LeNet-5's conv2, 6 → 16 channels, ran 1.2× slower forward and 3× slower for dx).
  */
 export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   if (!enabled || info.strideHeight !== 1 || info.strideWidth !== 1) return false;
   const r = info.filterHeight;
-  return info.filterWidth === r && (r === 3 || r === 5) && info.inChannels >= 8 && info.outChannels >= 8;
+  const channels = [info.inChannels, info.outChannels];
+  return info.filterWidth === r && (r === 3 || r === 5) && channels.every((c) => c >= 8 && c <= MAX_CHANNELS);
 }
 
 /** y = conv(x, filter), [B, OH, OW, Co]. */
 export function winogradConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const t = winogradTransforms(winogradTileFor(info.filterHeight), info.filterHeight);
+  const t = winogradTransforms(outputTile(info.filterHeight, info.inChannels), info.filterHeight);
   const out = s.scratch([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
   convolveTransformed(s, x, filterTiles(s, filter, t, false), t, shapeOf(info), out);
   return out;
@@ -183,7 +197,7 @@ export function winogradConv(s: KernelScope, x: tf.TensorInfo, filter: tf.Tensor
 export function winogradInputGrad(s: KernelScope, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const r = info.filterHeight;
   const out = s.scratch([info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
-  const t = winogradTransforms(winogradTileFor(r), r);
+  const t = winogradTransforms(outputTile(r, info.outChannels), r);
   const rotated = filterTiles(s, filter, t, true); // [n²][Ci][Co]
   const u = s.transpose(s.reshape(rotated, [t.n * t.n, info.inChannels, info.outChannels]), [0, 2, 1]);
   convolveTransformed(s, dy, u, t, {
@@ -201,7 +215,7 @@ export function winogradInputGrad(s: KernelScope, dy: tf.TensorInfo, filter: tf.
 export function winogradFilterGrad(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const r = info.filterHeight;
   const out = s.scratch([r, r, info.inChannels, info.outChannels]);
-  const t = winogradTransforms(winogradTileFor(r), r);
+  const t = winogradTransforms(outputTile(r, info.inChannels), r);
   const c = shapeOf(info);
   const du = s.scratch([t.n * t.n * c.inChannels * c.outChannels]);
   s.native.winograd_filter_grad(s.offset(x), s.offset(dy), s.offset(du), ...blockBuffers(s, t, c), s.offset(s.constant(t.bt)), s.offset(s.constant(t.a)),

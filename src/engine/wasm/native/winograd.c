@@ -112,75 +112,84 @@ static void tiles_out_any(const float *src, float *dst, float *tmp, const float 
 
 
 /*
- * The same two transforms specialised for 6 × 6 tiles (n = 6: F(2×2, 5×5) and F(4×4, 3×3), the two
- * Squish uses) and channels in fours: the six coefficients of a row stay in registers and every
- * output is summed in registers, where the general code above adds into memory one term at a time
- * (it took 40 % of a Winograd BigCNN step). Sums are pairwise: (t0 + t1) + (t2 + t3) + (t4 + t5).
+ * The same two transforms specialised for the n × n tiles Squish uses, n = 4, 6 or 7 (F(2×2, 3×3),
+ * F(4×4, 3×3) and F(2×2, 5×5), F(3×3, 5×5)), and channels in fours: the n coefficients of a row stay in registers
+ * and every output is summed in registers, where the general code above adds into memory one term
+ * at a time (it took 40 % of a Winograd BigCNN step). Sums are pairwise: for n = 6,
+ * ((t0 + t1) + (t2 + t3)) + (t4 + t5). Always inlined with a constant n, so the loops over n unroll.
  */
-#define SPLAT6(k, row) \
-  const v128_t k##0 = wasm_f32x4_splat((row)[0]), k##1 = wasm_f32x4_splat((row)[1]), k##2 = wasm_f32x4_splat((row)[2]), \
-               k##3 = wasm_f32x4_splat((row)[3]), k##4 = wasm_f32x4_splat((row)[4]), k##5 = wasm_f32x4_splat((row)[5])
-#define TERM(k, i, p, stride) wasm_f32x4_mul(k##i, wasm_v128_load((p) + (i) * (stride)))
-#define DOT6(k, p, stride)                                                                               \
-  wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(TERM(k, 0, p, stride), TERM(k, 1, p, stride)),           \
-                                wasm_f32x4_add(TERM(k, 2, p, stride), TERM(k, 3, p, stride))),          \
-                 wasm_f32x4_add(TERM(k, 4, p, stride), TERM(k, 5, p, stride)))
+#define INLINE static inline __attribute__((always_inline))
 
-/* tiles_in with n_in = n_out = 6 and c % 4 == 0; `buf` holds 72·c floats (the tile, then tmp). */
-static void tiles_in6(const float *src, float *dst, float *buf, const float *l, int h, int w, int c, int step, int tiles_h,
-                      int tiles_w, int top, int left, long t0, long t1) {
+INLINE void splat_row(v128_t *k, const float *row, const int n) {
+  for (int i = 0; i < n; i++) k[i] = wasm_f32x4_splat(row[i]);
+}
+
+/* Σ_i k[i] · p[i·stride], pairwise. */
+INLINE v128_t dot(const v128_t *k, const float *p, long stride, const int n) {
+  v128_t t[7];
+  for (int i = 0; i < n; i++) t[i] = wasm_f32x4_mul(k[i], wasm_v128_load(p + i * stride));
+  for (int w = 1; w < n; w *= 2)
+    for (int i = 0; i + w < n; i += 2 * w) t[i] = wasm_f32x4_add(t[i], t[i + w]);
+  return t[0];
+}
+
+/* tiles_in with n_in = n_out = n and c % 4 == 0; `buf` holds 2·n²·c floats (the tile, then tmp). */
+INLINE void tiles_in_n(const float *src, float *dst, float *buf, const float *l, int h, int w, int c, int step, int tiles_h,
+                       int tiles_w, int top, int left, long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
-  const int row = 6 * c;
-  float *tile = buf, *tmp = buf + 6 * row;
+  const int row = n * c;
+  float *tile = buf, *tmp = buf + n * row;
+  v128_t k[7];
   for (long t = t0; t < t1; t++) {
     const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
     const int y0 = ty * step - top, x0 = tx * step - left;
-    for (int i = 0; i < 6; i++) { /* the tile, zero outside the image */
+    for (int i = 0; i < n; i++) { /* the tile, zero outside the image */
       float *trow = tile + i * row;
       const float *srow = src + ((long)b * h + y0 + i) * w * c;
       if (y0 + i < 0 || y0 + i >= h) {
         for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_f32x4_splat(0));
-      } else if (x0 >= 0 && x0 + 6 <= w) {
+      } else if (x0 >= 0 && x0 + n <= w) {
         for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_v128_load(srow + (long)x0 * c + q));
       } else {
-        for (int j = 0; j < 6; j++)
+        for (int j = 0; j < n; j++)
           for (int q = 0; q < c; q += 4)
             wasm_v128_store(trow + j * c + q, x0 + j >= 0 && x0 + j < w ? wasm_v128_load(srow + (long)(x0 + j) * c + q) : wasm_f32x4_splat(0));
       }
     }
-    for (int xi = 0; xi < 6; xi++) { /* tmp[ξ][j] = Σ_i L[ξ][i] · tile[i][j], rows of 6·c floats at once */
-      SPLAT6(k, l + xi * 6);
-      for (int q = 0; q < row; q += 4) wasm_v128_store(tmp + xi * row + q, DOT6(k, tile + q, row));
+    for (int xi = 0; xi < n; xi++) { /* tmp[ξ][j] = Σ_i L[ξ][i] · tile[i][j], rows of n·c floats at once */
+      splat_row(k, l + xi * n, n);
+      for (int q = 0; q < row; q += 4) wasm_v128_store(tmp + xi * row + q, dot(k, tile + q, row, n));
     }
-    for (int nu = 0; nu < 6; nu++) { /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
-      SPLAT6(k, l + nu * 6);
-      for (int xi = 0; xi < 6; xi++) {
-        float *out = dst + (long)(xi * 6 + nu) * plane + (t - t0) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, DOT6(k, tmp + xi * row + q, c));
+    for (int nu = 0; nu < n; nu++) { /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
+      splat_row(k, l + nu * n, n);
+      for (int xi = 0; xi < n; xi++) {
+        float *out = dst + (long)(xi * n + nu) * plane + (t - t0) * c;
+        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, dot(k, tmp + xi * row + q, c, n));
       }
     }
   }
 }
 
-/* tiles_out with n = 6 and c % 4 == 0; `tmp` holds 6·m·c floats. */
-static void tiles_out6(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
-                       long t0, long t1) {
+/* tiles_out with c % 4 == 0; `tmp` holds n·m·c floats. */
+INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
+                        long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
+  v128_t k[7];
   for (long t = t0; t < t1; t++) {
     const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
     const int rows = h - ty * m < m ? h - ty * m : m, cols = w - tx * m < m ? w - tx * m : m;
     for (int i = 0; i < rows; i++) { /* tmp[i][ν] = Σ_ξ L[i][ξ] · src[ξ][ν] */
-      SPLAT6(k, l + i * 6);
-      for (int nu = 0; nu < 6; nu++) {
+      splat_row(k, l + i * n, n);
+      for (int nu = 0; nu < n; nu++) {
         const float *in = src + (long)nu * plane + (t - t0) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(tmp + (i * 6 + nu) * c + q, DOT6(k, in + q, 6 * plane));
+        for (int q = 0; q < c; q += 4) wasm_v128_store(tmp + (i * n + nu) * c + q, dot(k, in + q, n * plane, n));
       }
     }
     for (int j = 0; j < cols; j++) { /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
-      SPLAT6(k, l + j * 6);
+      splat_row(k, l + j * n, n);
       for (int i = 0; i < rows; i++) {
         float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, DOT6(k, tmp + i * 6 * c + q, c));
+        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, dot(k, tmp + i * n * c + q, c, n));
       }
     }
   }
@@ -189,14 +198,19 @@ static void tiles_out6(const float *src, float *dst, float *tmp, const float *l,
 /* The two transforms, by the specialised code where the tile and channels allow. `tmp`: 2·n_out·n_in·c floats. */
 static void tiles_in(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out, int step,
                      int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
-  if (n_in == 6 && n_out == 6 && c % 4 == 0) tiles_in6(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1);
+  const int square = n_in == n_out && c % 4 == 0;
+  if (square && n_in == 4) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 4);
+  else if (square && n_in == 6) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 6);
+  else if (square && n_in == 7) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 7);
   else tiles_in_any(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, t0, t1);
 }
 
 /* `tmp`: m·n·c floats. */
 static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
                       int tiles_w, long t0, long t1) {
-  if (n == 6 && c % 4 == 0) tiles_out6(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1);
+  if (c % 4 == 0 && n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
+  else if (c % 4 == 0 && n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
+  else if (c % 4 == 0 && n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
   else tiles_out_any(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, t0, t1);
 }
 

@@ -2,7 +2,8 @@
  * Winograd convolutions (on by default): the transforms compute exact correlations, and forward, dx
  * and dW through the registered wasm kernels match the cpu backend within our kernels' bar (relative
  * 1e-5), on stride-1 3×3 and 5×5 convolutions with same, valid and explicit padding, tile grids that
- * do not divide the image, every tile size (chosen by channel count), zero-mean data, and a batch of
+ * do not divide the image, channel counts that are not multiples of 4, every tile size (chosen by
+ * channel count), zero-mean data, and a batch of
  * 64 at BigCNN conv2's image size, whose filter gradient sums 3136 tiles (one running sum over them
  * measured 1.2e-5 here, and 3e-5 on BigCNN's 32 → 64 channels).
  */
@@ -75,8 +76,8 @@ async function convAndGrads(backend: string, x: Shape4, k: Shape4, pad: Pad, dat
  */
 const CASES: Array<{ x: Shape4; k: Shape4; pad: Pad; data?: Data }> = [
   { x: [64, 14, 14, 8], k: [5, 5, 8, 16], pad: 'same' },
-  { x: [3, 11, 9, 8], k: [5, 5, 8, 12], pad: 'valid' },
-  { x: [2, 9, 13, 10], k: [3, 3, 10, 8], pad: 'same' },
+  { x: [3, 11, 9, 9], k: [5, 5, 9, 15], pad: 'valid' },
+  { x: [2, 9, 13, 10], k: [3, 3, 10, 14], pad: 'same' },
   { x: [1, 10, 7, 9], k: [3, 3, 9, 16], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
   { x: [2, 20, 21, 8], k: [5, 5, 8, 16], pad: 'same', data: 'centered' },
   { x: [1, 12, 12, 128], k: [5, 5, 128, 32], pad: 'same', data: 'centered' },
@@ -109,4 +110,14 @@ test('turned off, the direct kernels compute instead, and differently', async ()
     assert.ok(relativeError(d, expected[i]!) <= 1e-5);
     assert.notDeepEqual(winograd[i], d);
   });
+});
+
+test('too few or too many channels, strides and other filter sizes stay with the direct kernels', () => {
+  const applies = (x: Shape4, k: Shape4, stride = 1) => winogradApplies(tf.backend_util.computeConv2DInfo(x, k, stride, 1, 'same'));
+  assert.equal(applies([1, 8, 8, 8], [5, 5, 8, 16]), true);
+  assert.equal(applies([1, 8, 8, 9], [5, 5, 9, 10]), false); // 19 channels together
+  assert.equal(applies([1, 8, 8, 6], [3, 3, 6, 32]), false); // under 8 one way
+  assert.equal(applies([1, 8, 8, 16], [3, 3, 16, 600]), false); // over 512
+  assert.equal(applies([1, 8, 8, 16], [3, 3, 16, 16], 2), false);
+  assert.equal(applies([1, 8, 8, 16], [7, 7, 16, 16]), false);
 });

@@ -112,13 +112,20 @@ static void tiles_out_any(const float *src, float *dst, float *tmp, const float 
 
 
 /*
- * The same two transforms specialised for the n × n tiles Squish uses, n = 4, 6 or 7 (F(2×2, 3×3),
- * F(4×4, 3×3) and F(2×2, 5×5), F(3×3, 5×5)), and channels in fours: the n coefficients of a row stay in registers
- * and every output is summed in registers, where the general code above adds into memory one term
+ * The same two transforms specialised for the tiles Squish uses, n = 4, 6 or 7 (F(2×2, 3×3),
+ * F(4×4, 3×3) and F(2×2, 5×5), F(3×3, 5×5)), and at least 4 channels, taken in fours: the
+ * coefficients of a row stay in registers and every output is summed in registers, where the general code above adds into memory one term
  * at a time (it took 40 % of a Winograd BigCNN step). Sums are pairwise: for n = 6,
  * ((t0 + t1) + (t2 + t3)) + (t4 + t5). Always inlined with a constant n, so the loops over n unroll.
  */
 #define INLINE static inline __attribute__((always_inline))
+
+/*
+ * q over 0, 4, 8, … < len in vectors of 4, the last one moved back to end at len (overlapping the one
+ * before when len % 4 ≠ 0; len ≥ 4): every value is independent, so a lane written twice gets the
+ * same value twice, and channel counts need not be multiples of 4 (a pruned layer's often are not).
+ */
+#define FOR_VECTORS(q, len) for (int q##_ = 0, q; q##_ < (len) && (q = q##_ + 4 <= (len) ? q##_ : (len) - 4, 1); q##_ += 4)
 
 INLINE void splat_row(v128_t *k, const float *row, const int n) {
   for (int i = 0; i < n; i++) k[i] = wasm_f32x4_splat(row[i]);
@@ -133,7 +140,7 @@ INLINE v128_t dot(const v128_t *k, const float *p, long stride, const int n) {
   return t[0];
 }
 
-/* tiles_in with n_in = n_out = n and c % 4 == 0; `buf` holds 2·n²·c floats (the tile, then tmp). */
+/* tiles_in with n_in = n_out = n and c ≥ 4; `buf` holds 2·n²·c floats (the tile, then tmp). */
 INLINE void tiles_in_n(const float *src, float *dst, float *buf, const float *l, int h, int w, int c, int step, int tiles_h,
                        int tiles_w, int top, int left, long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
@@ -147,30 +154,30 @@ INLINE void tiles_in_n(const float *src, float *dst, float *buf, const float *l,
       float *trow = tile + i * row;
       const float *srow = src + ((long)b * h + y0 + i) * w * c;
       if (y0 + i < 0 || y0 + i >= h) {
-        for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_f32x4_splat(0));
+        FOR_VECTORS(q, row) wasm_v128_store(trow + q, wasm_f32x4_splat(0));
       } else if (x0 >= 0 && x0 + n <= w) {
-        for (int q = 0; q < row; q += 4) wasm_v128_store(trow + q, wasm_v128_load(srow + (long)x0 * c + q));
+        FOR_VECTORS(q, row) wasm_v128_store(trow + q, wasm_v128_load(srow + (long)x0 * c + q));
       } else {
         for (int j = 0; j < n; j++)
-          for (int q = 0; q < c; q += 4)
+          FOR_VECTORS(q, c)
             wasm_v128_store(trow + j * c + q, x0 + j >= 0 && x0 + j < w ? wasm_v128_load(srow + (long)(x0 + j) * c + q) : wasm_f32x4_splat(0));
       }
     }
     for (int xi = 0; xi < n; xi++) { /* tmp[ξ][j] = Σ_i L[ξ][i] · tile[i][j], rows of n·c floats at once */
       splat_row(k, l + xi * n, n);
-      for (int q = 0; q < row; q += 4) wasm_v128_store(tmp + xi * row + q, dot(k, tile + q, row, n));
+      FOR_VECTORS(q, row) wasm_v128_store(tmp + xi * row + q, dot(k, tile + q, row, n));
     }
     for (int nu = 0; nu < n; nu++) { /* out[ξ][ν] = Σ_j L[ν][j] · tmp[ξ][j] */
       splat_row(k, l + nu * n, n);
       for (int xi = 0; xi < n; xi++) {
         float *out = dst + (long)(xi * n + nu) * plane + (t - t0) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, dot(k, tmp + xi * row + q, c, n));
+        FOR_VECTORS(q, c) wasm_v128_store(out + q, dot(k, tmp + xi * row + q, c, n));
       }
     }
   }
 }
 
-/* tiles_out with c % 4 == 0; `tmp` holds n·m·c floats. */
+/* tiles_out with c ≥ 4; `tmp` holds n·m·c floats. */
 INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
                         long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
@@ -182,14 +189,14 @@ INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l
       splat_row(k, l + i * n, n);
       for (int nu = 0; nu < n; nu++) {
         const float *in = src + (long)nu * plane + (t - t0) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(tmp + (i * n + nu) * c + q, dot(k, in + q, n * plane, n));
+        FOR_VECTORS(q, c) wasm_v128_store(tmp + (i * n + nu) * c + q, dot(k, in + q, n * plane, n));
       }
     }
     for (int j = 0; j < cols; j++) { /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
       splat_row(k, l + j * n, n);
       for (int i = 0; i < rows; i++) {
         float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
-        for (int q = 0; q < c; q += 4) wasm_v128_store(out + q, dot(k, tmp + i * n * c + q, c, n));
+        FOR_VECTORS(q, c) wasm_v128_store(out + q, dot(k, tmp + i * n * c + q, c, n));
       }
     }
   }
@@ -198,7 +205,7 @@ INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l
 /* The two transforms, by the specialised code where the tile and channels allow. `tmp`: 2·n_out·n_in·c floats. */
 static void tiles_in(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out, int step,
                      int tiles_h, int tiles_w, int top, int left, long t0, long t1) {
-  const int square = n_in == n_out && c % 4 == 0;
+  const int square = n_in == n_out && c >= 4;
   if (square && n_in == 4) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 4);
   else if (square && n_in == 6) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 6);
   else if (square && n_in == 7) tiles_in_n(src, dst, tmp, l, h, w, c, step, tiles_h, tiles_w, top, left, t0, t1, 7);
@@ -208,9 +215,9 @@ static void tiles_in(const float *src, float *dst, float *tmp, const float *l, i
 /* `tmp`: m·n·c floats. */
 static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
                       int tiles_w, long t0, long t1) {
-  if (c % 4 == 0 && n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
-  else if (c % 4 == 0 && n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
-  else if (c % 4 == 0 && n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
+  if (c >= 4 && n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
+  else if (c >= 4 && n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
+  else if (c >= 4 && n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
   else tiles_out_any(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, t0, t1);
 }
 

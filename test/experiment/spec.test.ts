@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExperimentFile, parseExperiment } from '../../src/experiment/spec.js';
@@ -8,6 +9,8 @@ import { score } from '../../src/experiment/objective.js';
 import { buildPlan } from '../../src/experiment/plan.js';
 import { shouldStopEarly } from '../../src/experiment/early-stopping.js';
 import { InputError } from '../../src/errors.js';
+import { parseSearchSpace } from '../../src/search/space.js';
+import { getTrial } from '../../trials/registry.js';
 
 const SPACE = { pruning: { _type: 'choice', _value: [{ _name: 'level', conv1: { _type: 'uniform', _value: [0, 0.9] } }] } };
 const parse = (raw: unknown, overrides = {}) => parseExperiment(raw, { baseDir: '.', defaultName: 'x', overrides });
@@ -75,4 +78,17 @@ test('median rule: Optuna\'s startup, warm-up and minimum-trials guards', () => 
   assert.equal(shouldStopEarly(on, { ...input, finishedAtEpoch: [] }), false);
   assert.equal(shouldStopEarly({ ...on, enabled: false }, input), false);
   assert.equal(shouldStopEarly(on, { ...input, bestSoFar: NaN, finishedTrials: 0 }), true);
+});
+
+test('the ready experiment files validate, and their search spaces name layers of their trial model', async () => {
+  const dir = new URL('../../../experiments/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  assert.deepEqual(files.sort(), ['bigcnn.yaml', 'lenet5.yaml']);
+  for (const file of files) {
+    const spec = loadExperimentFile(fileURLToPath(new URL(file, dir)));
+    const model = await getTrial(spec.trial).buildModel(0);
+    const layers = new Set(model.layers.map((l) => l.name));
+    model.dispose();
+    for (const p of parseSearchSpace(spec.searchSpace).params.filter((q) => q.parent !== null)) assert.ok(layers.has(p.key), `${file}: ${p.name}`);
+  }
 });

@@ -117,7 +117,13 @@ function pytorchRun({ python, dir }: PyTorch, run: number): { ok: true; version:
   const res = spawnSync(python, [script, join(dir, 'train.bin'), join(dir, 'test.bin'), '--train-count', counts, '--passes', String(INFER_PASSES), '--warmup', String(WARMUP_SAMPLES), '--seed', String(run)], {
     encoding: 'utf8',
     // set_num_threads(1) alone leaves BLAS/OpenMP pools that kept both cores busy: pin them all to one thread.
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    // glibc's malloc hands large freed blocks back to the kernel (mmap threshold, heap trim), so a process
+    // could page-fault its ~6 MB activations anew every step: BigCNN then trained at ~460 samples/s instead
+    // of ~1800, in some processes and not others. Keeping freed memory makes PyTorch steady at its fast speed.
+    env: {
+      ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1',
+      GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=2147483647:glibc.malloc.trim_threshold=2147483647',
+    },
   });
   if (res.error !== undefined) return { ok: false, reason: `${python}: ${res.error.message}` };
   if (res.status !== 0) return { ok: false, reason: `${python} ${script} exited with ${res.status}: ${res.stderr.trim().split('\n').at(-1)}` };

@@ -23,8 +23,8 @@ static void axpy(float *dst, const float *src, float coef, int len) {
  * Two-sided transform of tiles t0..t1-1: out[ξ][ν] = Σ_ij L[ξ][i] · tile[i][j] · L[ν][j], L being
  * n_out × n_in. Tile t = (b, ty, tx) is image rows ty·step - top + [0, n_in) and columns likewise,
  * zero outside the image. Written to dst[(ξ·n_out + ν)·(t1 - t0) + t - t0][c]; `tmp` holds
- * n_out·n_in·c floats. Callers use tiles_in below.
- * Serves the input transform (L = Bᵀ), the filter transform (L = G, one tile: the filter as a
+ * n_out·n_in·c floats. Callers use tiles_in below, which leaves the square input transforms
+ * (L = Bᵀ) to tiles_in_n; this serves the filter transform (L = G, one tile: the filter as a
  * [1, r, r, Ci·Co] image) and the transform of dy tiles for the filter gradient (L = A).
  */
 static void tiles_in_any(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n_in, int n_out,
@@ -67,56 +67,12 @@ static void tiles_in_any(const float *src, float *dst, float *tmp, const float *
 }
 
 /*
- * The inverse direction, for tiles t0..t1-1 of src ([n²][t1 - t0][c]): tile t of the image gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν]
- * L being m × n, for the rows ty·m + i and columns tx·m + j inside the [batch, h, w, c]
- * image. Serves the output transform (L = Aᵀ) and, with one tile, the filter gradient's last step
- * (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds m·n·c floats.
- */
-static void tiles_out_any(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
-                          int tiles_w, long t0, long t1) {
-  const long plane = (t1 - t0) * c;
-  for (long t = t0; t < t1; t++) {
-    const int b = t / ((long)tiles_h * tiles_w), ty = t / tiles_w % tiles_h, tx = t % tiles_w;
-    const int rows = h - ty * m < m ? h - ty * m : m, cols = w - tx * m < m ? w - tx * m : m;
-    for (long i = 0; i < (long)rows * n * c; i++) tmp[i] = 0;
-    /* tmp[i][ν] = Σ_ξ L[i][ξ] · src[ξ][ν] */
-    for (int xi = 0; xi < n; xi++)
-      for (int nu = 0; nu < n; nu++) {
-        const float *in = src + (long)(xi * n + nu) * plane + (t - t0) * c;
-        for (int i = 0; i < rows; i++) {
-          const float coef = l[i * n + xi];
-          if (coef != 0) axpy(tmp + ((long)i * n + nu) * c, in, coef, c);
-        }
-      }
-    /* y[i][j] = Σ_ν L[j][ν] · tmp[i][ν] */
-    for (int i = 0; i < rows; i++)
-      for (int j = 0; j < cols; j++) {
-        float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
-        const float *lrow = l + j * n;
-        const float *trow = tmp + (long)i * n * c;
-        int k = 0;
-        for (; k + 4 <= c; k += 4) {
-          v128_t acc = wasm_f32x4_splat(0);
-          for (int nu = 0; nu < n; nu++)
-            if (lrow[nu] != 0) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(lrow[nu]), wasm_v128_load(trow + (long)nu * c + k)));
-          wasm_v128_store(out + k, acc);
-        }
-        for (; k < c; k++) {
-          float acc = 0;
-          for (int nu = 0; nu < n; nu++) acc += lrow[nu] * trow[(long)nu * c + k];
-          out[k] = acc;
-        }
-      }
-  }
-}
-
-
-/*
- * The same two transforms specialised for the tiles Squish uses, n = 4, 6 or 7 (F(2×2, 3×3),
- * F(4×4, 3×3) and F(2×2, 5×5), F(3×3, 5×5)), and at least 4 channels, taken in fours: the
- * coefficients of a row stay in registers and every output is summed in registers, where the general code above adds into memory one term
- * at a time (it took 40 % of a Winograd BigCNN step). Sums are pairwise: for n = 6,
- * ((t0 + t1) + (t2 + t3)) + (t4 + t5). Always inlined with a constant n, so the loops over n unroll.
+ * The square input transforms and the output transforms for the tiles Squish uses, n = 4, 6 or 7
+ * (F(2×2, 3×3), F(4×4, 3×3) and F(2×2, 5×5), F(3×3, 5×5)), and at least 4 channels, taken in
+ * fours: the coefficients of a row stay in registers and every output is summed in registers, where
+ * the general code above adds into memory one term at a time (it took 40 % of a Winograd BigCNN
+ * step). Sums are pairwise: for n = 6, ((t0 + t1) + (t2 + t3)) + (t4 + t5). Always inlined with a
+ * constant n, so the loops over n unroll.
  */
 #define INLINE static inline __attribute__((always_inline))
 
@@ -177,7 +133,12 @@ INLINE void tiles_in_n(const float *src, float *dst, float *buf, const float *l,
   }
 }
 
-/* tiles_out with c ≥ 4; `tmp` holds n·m·c floats. */
+/*
+ * The inverse direction, for tiles t0..t1-1 of src ([n²][t1 - t0][c], c ≥ 4): tile t of the image
+ * gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν], L being m × n, for the rows ty·m + i and columns
+ * tx·m + j inside the [batch, h, w, c] image. Serves the output transform (L = Aᵀ) and, with one
+ * tile, the filter gradient's last step (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds n·m·c floats.
+ */
 INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
                         long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
@@ -212,13 +173,17 @@ static void tiles_in(const float *src, float *dst, float *tmp, const float *l, i
   else tiles_in_any(src, dst, tmp, l, h, w, c, n_in, n_out, step, tiles_h, tiles_w, top, left, t0, t1);
 }
 
-/* `tmp`: m·n·c floats. */
+/*
+ * `tmp`: m·n·c floats. Only the tile sizes winograd.ts chooses (n = 4, 6, 7) and its channel counts
+ * (c ≥ 8 for images, Ci·Co for filters) arrive here; anything else traps.
+ */
 static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
                       int tiles_w, long t0, long t1) {
-  if (c >= 4 && n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
-  else if (c >= 4 && n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
-  else if (c >= 4 && n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
-  else tiles_out_any(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, t0, t1);
+  if (c < 4) __builtin_trap();
+  if (n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
+  else if (n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
+  else if (n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
+  else __builtin_trap();
 }
 
 EXPORT(winograd_tiles_in)

@@ -177,7 +177,6 @@ async function main(): Promise<void> {
         record(`${label}/${modelName}`, train, await inferRate(model, head(split.test, INFER_SAMPLES[backend] ?? INFER_SAMPLES.wasm)));
         model.dispose();
       }
-      useWinograd(true);
     }
     if (pytorch === undefined || 'version' in pytorch) {
       const res = pytorchRun(torch, run);

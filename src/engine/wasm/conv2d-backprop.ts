@@ -12,15 +12,6 @@ import { gemmConvFilterGrad, gemmConvInputGrad, gemmConvSuits } from './conv-gem
 import { winogradApplies, winogradFilterGrad, winogradInputGrad } from './winograd.js';
 import { isSmallChannelConv, smallChannelFilterGrad } from './small-channel-conv.js';
 
-/**
- * dy as the input of the stride-1 "valid" convolution with the flipped filter that gives dx:
- * zero-dilated by the stride and padded to [B, H+KH-1, W+KW-1, C] (a negative pad crops).
- */
-export function transposedInput(s: KernelScope, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const { padInfo: p, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
-  return s.padDilate(dy, info.strideHeight, info.strideWidth, kh - 1 - p.top, kw - 1 - p.left, h + kh - 1, w + kw - 1);
-}
-
 /** dW as an XNNPACK convolution of the padded x (batch and channels swapped) with dy as a dilated filter. */
 function filterGradConv(s: KernelScope, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { inChannels: ci, outChannels: co, filterHeight: kh, filterWidth: kw } = info;

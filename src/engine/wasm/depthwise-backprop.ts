@@ -6,7 +6,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KernelScope, type KernelParams } from './kernel-scope.js';
-import { transposedInput } from './conv2d-backprop.js';
+
+/**
+ * dy as the input of the stride-1 "valid" convolution with the flipped filter that gives dx:
+ * zero-dilated by the stride and padded to [B, H+KH-1, W+KW-1, C] (a negative pad crops).
+ */
+function transposedInput(s: KernelScope, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { padInfo: p, filterHeight: kh, filterWidth: kw, inHeight: h, inWidth: w } = info;
+  return s.padDilate(dy, info.strideHeight, info.strideWidth, kh - 1 - p.top, kw - 1 - p.left, h + kh - 1, w + kw - 1);
+}
 
 function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };

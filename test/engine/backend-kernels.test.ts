@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useTestBackend } from '../helpers/backend.js';
+import { relativeError } from '../helpers/relative-error.js';
 
 const backend = await useTestBackend();
 
@@ -49,15 +50,6 @@ const CASES: Case[] = [
     f: (logits) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 3, 9, 1, 1, 7], 'int32'), 10), logits!),
   },
 ];
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
 
 /** f(xs) and the gradients of sum(f(xs) ⊙ r) w.r.t. every input, on one backend. */
 async function valueAndGrads(on: string, c: Case, seed: number): Promise<Float32Array[]> {

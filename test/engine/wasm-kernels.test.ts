@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { useWinograd } from '../../src/engine/wasm/winograd.js';
+import { relativeError } from '../helpers/relative-error.js';
 
 await initBackend('wasm');
 
@@ -39,15 +40,6 @@ function cases(depthwise: boolean): ConvCase[] {
     }
   }
   return out;
-}
-
-function relativeError(actual: Float32Array | Int32Array | Uint8Array, expected: Float32Array | Int32Array | Uint8Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 type GradFn = (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D;

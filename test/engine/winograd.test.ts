@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { useWinograd, winogradApplies, winogradTransforms } from '../../src/engine/wasm/winograd.js';
+import { relativeError } from '../helpers/relative-error.js';
 
 await initBackend('wasm');
 
@@ -42,15 +43,6 @@ test('F(m, r) transforms give the correlation y_i = Σ_k g_k d_(i+k)', () => {
 });
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let diff = 0, scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
-}
 
 type Shape4 = [number, number, number, number];
 /** Positive inputs and small weights (a conv net's), or everything uniform in [-1, 1] (more cancellation). */

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createAdam } from '../engine/adam.js';
 import { initBackend } from '../engine/backend.js';
 import { useWinograd } from '../engine/wasm/winograd.js';
+import { withStockInference } from '../engine/wasm/conv2d.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { Compressor } from '../compression/compressor.js';
 import { Distiller } from '../compression/distillation.js';
@@ -50,14 +51,18 @@ async function setup(env: TrialEnvironment): Promise<{ def: TrialDefinition; dat
   return entry;
 }
 
-/** Size, parameters, FLOPs and latency of an exported model directory, measured on the model read back. */
+/**
+ * Size, parameters, FLOPs and latency of an exported model directory, measured on the model read back.
+ * Latency is the deployed model's: on wasm, predictions run on stock XNNPACK convolutions, as in the
+ * user's tfjs, not on Squish's faster kernels.
+ */
 async function exportedMetrics(dir: string, data: DataSplit): Promise<Metrics & { gzipBytes: number }> {
   const model = await loadModel(dir);
   const { test } = data;
   const n = Math.min(LATENCY_BATCH, test.count);
   const batch = tf.tensor4d(test.images.subarray(0, n * test.height * test.width * test.channels), [n, test.height, test.width, test.channels]);
   try {
-    return { ...directoryBytes(dir), ...(await modelStats(model)), latencyMs: await latencyMs(model, batch) };
+    return { ...directoryBytes(dir), ...(await modelStats(model)), latencyMs: await withStockInference(() => latencyMs(model, batch)) };
   } finally {
     batch.dispose();
     model.dispose();

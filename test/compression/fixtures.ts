@@ -1,6 +1,7 @@
 /** Tiny models and data for the compression tests; every random choice is seeded. */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { withStockInference } from '../../src/engine/wasm/conv2d.js';
 
 export const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
 
@@ -83,13 +84,25 @@ export async function zeros(t: tf.Tensor): Promise<number> {
   return Array.from(await t.data()).filter((v) => v === 0).length;
 }
 
-/**
- * Asserts that `actual` predicts as `expected`: bit for bit when both come from the same backend, else
- * (webgpu against a stock wasm process, which round differently) within 1e-5 of the largest |expected|.
- */
-export function assertSamePredictions(actual: number[], expected: number[], sameBackend: boolean, message?: string): void {
-  if (sameBackend) return assert.deepEqual(actual, expected, message);
+function assertClose(actual: number[], expected: number[], message?: string): void {
   assert.equal(actual.length, expected.length, message);
   const tol = 1e-5 * Math.max(...expected.map(Math.abs));
   actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) <= tol, `${message ?? ''}[${i}]: ${a} vs ${expected[i]} (tolerance ${tol})`));
+}
+
+/**
+ * Asserts that `stockY` (a stock tfjs process's predictions on x) is what `model` predicts in Squish.
+ * On the same backend, Squish's predictions with `withStockInference` (XNNPACK's FusedConv2D, as stock
+ * tfjs runs it) are equal bit for bit; with Squish's own kernels (the default), or on another
+ * backend (webgpu against a stock wasm process), they round differently: within 1e-5 of the largest |y|.
+ */
+export async function assertPredictsAsSquish(stockY: number[], model: tf.LayersModel, x: tf.Tensor, sameBackend: boolean, message?: string): Promise<void> {
+  const predict = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    const values = Array.from(await y.data());
+    y.dispose();
+    return values;
+  };
+  if (sameBackend) assert.deepEqual(stockY, await withStockInference(predict), message);
+  assertClose(stockY, await predict(), message);
 }

@@ -12,7 +12,7 @@ import {
   BNNQuantizer, Compressor, CompressionWrapper, DoReFaQuantizer, LevelPruner, NaiveQuantizer, QAT_Quantizer, encodeOnGrid, unwrapModel,
   type Quantizer,
 } from '../../src/compression/index.js';
-import { assertSamePredictions, convNet, randomData, values } from './fixtures.js';
+import { assertPredictsAsSquish, convNet, randomData, values } from './fixtures.js';
 
 const backend = await useTestBackend();
 // Stock tfjs finds no WebGPU in Node (Squish's Dawn bring-up is what the child must not import): a
@@ -99,7 +99,7 @@ test('a QAT-quantized model exports with uint8 weights that stock tfjs loads, bi
     // A TF.js model has no place for activation quantization (its ranges go to the calibration file):
     // the export predicts as the stock model with the quantized weights does.
     const float = unwrapModel(compressed);
-    assertSamePredictions(loaded!.y, Array.from(await (float.predict(x) as tf.Tensor).data()), childBackend === backend);
+    await assertPredictsAsSquish(loaded!.y, float, x, childBackend === backend);
 
     // The float export of the same weights is 3 bytes larger per quantized entry (c1: 3·3·2·4, d1: 64·3).
     await saveModel(float, join(root, 'float'));
@@ -139,7 +139,7 @@ test('every quantizer exports exactly: Naive, DoReFa, BNN, 12-bit QAT (uint16), 
     for (const [i, e] of exported.entries()) {
       assert.deepEqual(loaded[i]!.weights['c1/kernel'], e.effective['c1/kernel'], e.name);
       assert.deepEqual(loaded[i]!.weights['d1/kernel'], e.effective['d1/kernel'], e.name);
-      assertSamePredictions(loaded[i]!.y, Array.from(await (e.compressed.predict(x) as tf.Tensor).data()), childBackend === backend, e.name);
+      await assertPredictsAsSquish(loaded[i]!.y, e.compressed, x, childBackend === backend, e.name);
     }
     const bnn = loaded[2]!.weights['c1/kernel']!;
     assert.ok(bnn.every((v) => v === 1 || v === -1));

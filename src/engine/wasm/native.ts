@@ -23,13 +23,13 @@ export interface NativeKernels {
   conv_gemm_forward(x: number, filter: number, y: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_filter_grad(x: number, dy: number, dw: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
   conv_gemm_input_grad(dy: number, filterT: number, dx: number, patches: number, batch: number, ...shapeAndChunk: number[]): void;
-  winograd_conv(x: number, u: number, y: number, ...buffersMatricesShapeAndBlock: number[]): void;
+  winograd_conv(x: number, u: number, bias: number, relu: number, y: number, ...buffersMatricesShapeAndBlock: number[]): void;
   winograd_filter_grad(x: number, dy: number, du: number, ...buffersMatricesShapeAndBlock: number[]): void;
   batch_matmul(a: number, b: number, c: number, batch: number, aBatched: number, bBatched: number, m: number, k: number, n: number,
     transposeA: number): void;
   adam_step(x: number, m: number, v: number, g: number, xOut: number, mOut: number, vOut: number, n: number,
     b1: number, c1: number, b2: number, c2: number, oma1: number, oma2: number, eps: number, negLr: number): void;
-  small_conv2d(x: number, w: number, out: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number,
+  small_conv2d(x: number, w: number, bias: number, relu: number, out: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number, co: number,
     kh: number, kw: number, sh: number, sw: number): void;
   small_conv2d_filter_grad(x: number, dy: number, slots: number, dw: number, batch: number, hp: number, wp: number, ci: number, oh: number, ow: number,
     co: number, kh: number, kw: number, sh: number, sw: number): void;

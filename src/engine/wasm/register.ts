@@ -1,7 +1,7 @@
 /**
  * Registers Squish's wasm training kernels: the three backprop kernels tfjs-backend-wasm lacks,
  * faster replacements for slow stock ones (Conv2DBackpropInput, MaxPoolGrad, BatchMatMul, GatherV2,
- * Slice, Sum, Add, Identity, Conv2D), a fused ReLU gradient and a fused Adam step. Call after importing the
+ * Slice, Sum, Add, Identity, Conv2D, FusedConv2D), a fused ReLU gradient and a fused Adam step. Call after importing the
  * wasm backend and before `tf.setBackend('wasm')`, so that the kept setup functions run when the
  * backend initialises.
  */
@@ -16,7 +16,7 @@ import { leadingAxesSum } from './sum.js';
 import { biasAdd } from './bias-add.js';
 import { identityConfig } from './identity.js';
 import { reluGradConfig } from './relu-grad.js';
-import { nativeConv2D } from './conv2d.js';
+import { nativeConv2D, nativeFusedConv2D } from './conv2d.js';
 import { adamStepConfig } from './adam-step.js';
 import { registerBroadcastBatchNormGradient, registerFusedReluGradient } from '../gradients.js';
 
@@ -39,7 +39,7 @@ export function registerWasmTrainingKernels(): void {
   };
   for (const config of [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, maxPoolGradConfig,
     identityConfig, reluGradConfig, adamStepConfig,
-    nativeBatchMatMul(stock('BatchMatMul')), nativeConv2D(stock('Conv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
+    nativeBatchMatMul(stock('BatchMatMul')), nativeConv2D(stock('Conv2D')), nativeFusedConv2D(stock('FusedConv2D')), rowGather(stock('GatherV2')), inPlaceSlice(stock('Slice')), leadingAxesSum(stock('Sum')), biasAdd(stock('Add'))]) {
     replaceKernel(config);
   }
   registerBroadcastBatchNormGradient();

@@ -10,6 +10,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';
+import { epilogueArgs, NO_EPILOGUE, type ConvEpilogue } from './conv-epilogue.js';
 
 /**
  * Up to this many input channels. Measured against XNNPACK's forward and the
@@ -34,11 +35,12 @@ export function smallChannelFilterGrad(s: KernelScope, x: tf.TensorInfo, dy: tf.
   return dw;
 }
 
-/** y = conv(x, filter), [B, OH, OW, Co]. */
-export function smallChannelConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+/** y = conv(x, filter) (+ bias, ReLU), [B, OH, OW, Co]. */
+export function smallChannelConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo,
+  epilogue: ConvEpilogue = NO_EPILOGUE): tf.TensorInfo {
   const { batchSize: b, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
   const xp = s.padSpatial(x, info.padInfo);
   const out = s.scratch([b, oh, ow, co]);
-  s.native.small_conv2d(s.offset(xp), s.offset(filter), s.offset(out), b, xp.shape[1]!, xp.shape[2]!, ci, oh, ow, co, kh, kw, info.strideHeight, info.strideWidth);
+  s.native.small_conv2d(s.offset(xp), s.offset(filter), ...epilogueArgs(s, epilogue), s.offset(out), b, xp.shape[1]!, xp.shape[2]!, ci, oh, ow, co, kh, kw, info.strideHeight, info.strideWidth);
   return out;
 }

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';
+import { epilogueArgs, NO_EPILOGUE, type ConvEpilogue } from './conv-epilogue.js';
 
 /** The transform matrices of F(m, r), row-major float32; n = m + r - 1. */
 export interface WinogradTransforms {
@@ -150,10 +151,11 @@ function filterTiles(s: KernelScope, filter: tf.TensorInfo, t: WinogradTransform
   return u;
 }
 
-/** The stride-1 convolution of x with the transformed filter u ([n²][Ci][Co]), as an [B, OH, OW, Co] output. */
-function convolveTransformed(s: KernelScope, x: tf.TensorInfo, u: tf.TensorInfo, t: WinogradTransforms, c: ConvShape, out: tf.TensorInfo): void {
-  s.native.winograd_conv(s.offset(x), s.offset(u), s.offset(out), ...blockBuffers(s, t, c), s.offset(s.constant(t.bt)), s.offset(s.constant(t.at)),
-    ...driverArgs(t, c));
+/** The stride-1 convolution of x with the transformed filter u ([n²][Ci][Co]), then the epilogue, as an [B, OH, OW, Co] output. */
+function convolveTransformed(s: KernelScope, x: tf.TensorInfo, u: tf.TensorInfo, t: WinogradTransforms, c: ConvShape, out: tf.TensorInfo,
+  epilogue: ConvEpilogue = NO_EPILOGUE): void {
+  s.native.winograd_conv(s.offset(x), s.offset(u), ...epilogueArgs(s, epilogue), s.offset(out), ...blockBuffers(s, t, c), s.offset(s.constant(t.bt)),
+    s.offset(s.constant(t.at)), ...driverArgs(t, c));
 }
 
 function shapeOf(info: tf.backend_util.Conv2DInfo): ConvShape {
@@ -184,11 +186,11 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   return info.filterWidth === r && (r === 3 || r === 5) && channels.every((c) => c >= 8 && c <= MAX_CHANNELS) && info.inChannels + info.outChannels >= 24;
 }
 
-/** y = conv(x, filter), [B, OH, OW, Co]. */
-export function winogradConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+/** y = conv(x, filter) (+ bias, ReLU), [B, OH, OW, Co]. */
+export function winogradConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, epilogue?: ConvEpilogue): tf.TensorInfo {
   const t = winogradTransforms(outputTile(info.filterHeight, info.inChannels), info.filterHeight);
   const out = s.scratch([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
-  convolveTransformed(s, x, filterTiles(s, filter, t, false), t, shapeOf(info), out);
+  convolveTransformed(s, x, filterTiles(s, filter, t, false), t, shapeOf(info), out, epilogue);
   return out;
 }
 

@@ -34,10 +34,16 @@ INLINE void store_channels(float *p, v128_t v, int co) {
   if (co >= 3) wasm_v128_store32_lane(p + 1, v, 1);
 }
 
-/* One pixel's nvb (1 or 2) channel vectors at q0, q1 of out. */
-INLINE void store_pixel(float *out, v128_t a0, v128_t a1, int nvb, int q0, int q1, int co) {
-  store_channels(out + q0, a0, co);
-  if (nvb > 1) store_channels(out + q1, a1, co);
+/* FusedConv2D's epilogue on the channel vector at q: + bias (unless null), then max(·, 0) if `relu` (max keeps NaN, as tfjs's Relu does). */
+INLINE v128_t epilogue(v128_t v, const float *bias, int relu, int q) {
+  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + q));
+  return relu ? wasm_f32x4_max(v, wasm_f32x4_splat(0)) : v;
+}
+
+/* One pixel's nvb (1 or 2) channel vectors at q0, q1 of out, through the epilogue. */
+INLINE void store_pixel(float *out, v128_t a0, v128_t a1, int nvb, int q0, int q1, int co, const float *bias, int relu) {
+  store_channels(out + q0, epilogue(a0, bias, relu, q0), co);
+  if (nvb > 1) store_channels(out + q1, epilogue(a1, bias, relu, q1), co);
 }
 
 /* a0 += *x · v0 and a1 += *x · v1 (nvb = 2). The accumulators are locals of inlined callers: registers. */
@@ -52,7 +58,7 @@ INLINE void accumulate(v128_t *a0, v128_t *a1, const float *x, v128_t v0, v128_t
  * most, which stay in registers. xp is the first pixel's window corner; pixels are `step` floats apart.
  */
 INLINE void conv_pixels(const float *xp, const float *w, float *out, int np, int nvb, int q0, int q1, int kh, int kw,
-                        int ci, int co, int row, int step) {
+                        int ci, int co, int row, int step, const float *bias, int relu) {
   const v128_t zero = wasm_f32x4_splat(0);
   v128_t a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
   const int kwci = kw * ci;
@@ -70,17 +76,17 @@ INLINE void conv_pixels(const float *xp, const float *w, float *out, int np, int
       }
     }
   }
-  store_pixel(out, a00, a01, nvb, q0, q1, co);
+  store_pixel(out, a00, a01, nvb, q0, q1, co, bias, relu);
   if (np > 1) {
-    store_pixel(out + co, a10, a11, nvb, q0, q1, co);
-    store_pixel(out + 2 * co, a20, a21, nvb, q0, q1, co);
-    store_pixel(out + 3 * co, a30, a31, nvb, q0, q1, co);
+    store_pixel(out + co, a10, a11, nvb, q0, q1, co, bias, relu);
+    store_pixel(out + 2 * co, a20, a21, nvb, q0, q1, co, bias, relu);
+    store_pixel(out + 3 * co, a30, a31, nvb, q0, q1, co, bias, relu);
   }
 }
 
-/* out [batch, oh, ow, co] = conv(x, w) for x [batch, hp, wp, ci] padded, w [kh, kw, ci, co]. */
+/* out [batch, oh, ow, co] = conv(x, w) (+ bias, ReLU: see epilogue) for x [batch, hp, wp, ci] padded, w [kh, kw, ci, co]. */
 EXPORT(small_conv2d)
-void small_conv2d(const float *x, const float *w, float *out, int batch, int hp, int wp, int ci, int oh, int ow,
+void small_conv2d(const float *x, const float *w, const float *bias, int relu, float *out, int batch, int hp, int wp, int ci, int oh, int ow,
                   int co, int kh, int kw, int sh, int sw) {
   const int nv = (co + 3) / 4, row = wp * ci, step = sw * ci;
   for (int b = 0; b < batch; b++) {
@@ -92,14 +98,14 @@ void small_conv2d(const float *x, const float *w, float *out, int batch, int hp,
         int ox = 0;
         if (i + 1 < nv) {
           for (; ox + 4 <= ow; ox += 4)
-            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 4, 2, q0, q1, kh, kw, ci, co, row, step);
+            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 4, 2, q0, q1, kh, kw, ci, co, row, step, bias, relu);
           for (; ox < ow; ox++)
-            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 1, 2, q0, q1, kh, kw, ci, co, row, step);
+            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 1, 2, q0, q1, kh, kw, ci, co, row, step, bias, relu);
         } else {
           for (; ox + 4 <= ow; ox += 4)
-            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 4, 1, q0, q0, kh, kw, ci, co, row, step);
+            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 4, 1, q0, q0, kh, kw, ci, co, row, step, bias, relu);
           for (; ox < ow; ox++)
-            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 1, 1, q0, q0, kh, kw, ci, co, row, step);
+            conv_pixels(xr + (long)ox * step, w, orow + (long)ox * co, 1, 1, q0, q0, kh, kw, ci, co, row, step, bias, relu);
         }
       }
     }

@@ -136,11 +136,13 @@ INLINE void tiles_in_n(const float *src, float *dst, float *buf, const float *l,
 /*
  * The inverse direction, for tiles t0..t1-1 of src ([n²][t1 - t0][c], c ≥ 4): tile t of the image
  * gets y[i][j] = Σ_ξν L[i][ξ] · src[ξ][ν] · L[j][ν], L being m × n, for the rows ty·m + i and columns
- * tx·m + j inside the [batch, h, w, c] image. Serves the output transform (L = Aᵀ) and, with one
- * tile, the filter gradient's last step (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds n·m·c floats.
+ * tx·m + j inside the [batch, h, w, c] image, then + bias[c] (unless null) and max(·, 0) if `relu`
+ * (FusedConv2D's epilogue, applied as each output is stored). Serves the output transform (L = Aᵀ)
+ * and, with one tile, the filter gradient's last step (L = Gᵀ, image [1, r, r, Ci·Co]). `tmp` holds
+ * n·m·c floats.
  */
-INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int m, int tiles_h, int tiles_w,
-                        long t0, long t1, const int n) {
+INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l, const float *bias, int relu, int h, int w, int c, int m,
+                        int tiles_h, int tiles_w, long t0, long t1, const int n) {
   const long plane = (t1 - t0) * c;
   v128_t k[7];
   for (long t = t0; t < t1; t++) {
@@ -157,7 +159,12 @@ INLINE void tiles_out_n(const float *src, float *dst, float *tmp, const float *l
       splat_row(k, l + j * n, n);
       for (int i = 0; i < rows; i++) {
         float *out = dst + (((long)b * h + ty * m + i) * w + tx * m + j) * c;
-        FOR_VECTORS(q, c) wasm_v128_store(out + q, dot(k, tmp + i * n * c + q, c, n));
+        FOR_VECTORS(q, c) {
+          v128_t y = dot(k, tmp + i * n * c + q, c, n);
+          if (bias) y = wasm_f32x4_add(y, wasm_v128_load(bias + q));
+          if (relu) y = wasm_f32x4_max(y, wasm_f32x4_splat(0)); /* max keeps NaN, as tfjs's Relu does */
+          wasm_v128_store(out + q, y);
+        }
       }
     }
   }
@@ -177,12 +184,12 @@ static void tiles_in(const float *src, float *dst, float *tmp, const float *l, i
  * `tmp`: m·n·c floats. Only the tile sizes winograd.ts chooses (n = 4, 6, 7) and its channel counts
  * (c ≥ 8 for images, Ci·Co for filters) arrive here; anything else traps.
  */
-static void tiles_out(const float *src, float *dst, float *tmp, const float *l, int h, int w, int c, int n, int m, int tiles_h,
-                      int tiles_w, long t0, long t1) {
+static void tiles_out(const float *src, float *dst, float *tmp, const float *l, const float *bias, int relu, int h, int w, int c, int n,
+                      int m, int tiles_h, int tiles_w, long t0, long t1) {
   if (c < 4) __builtin_trap();
-  if (n == 4) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
-  else if (n == 6) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
-  else if (n == 7) tiles_out_n(src, dst, tmp, l, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
+  if (n == 4) tiles_out_n(src, dst, tmp, l, bias, relu, h, w, c, m, tiles_h, tiles_w, t0, t1, 4);
+  else if (n == 6) tiles_out_n(src, dst, tmp, l, bias, relu, h, w, c, m, tiles_h, tiles_w, t0, t1, 6);
+  else if (n == 7) tiles_out_n(src, dst, tmp, l, bias, relu, h, w, c, m, tiles_h, tiles_w, t0, t1, 7);
   else __builtin_trap();
 }
 
@@ -195,18 +202,18 @@ void winograd_tiles_in(const float *src, float *dst, float *tmp, const float *l,
 EXPORT(winograd_tiles_out)
 void winograd_tiles_out(const float *src, float *dst, float *tmp, const float *l, int batch, int h, int w, int c, int n, int m,
                         int tiles_h, int tiles_w) {
-  tiles_out(src, dst, tmp, l, h, w, c, n, m, tiles_h, tiles_w, 0, (long)batch * tiles_h * tiles_w);
+  tiles_out(src, dst, tmp, l, 0, 0, h, w, c, n, m, tiles_h, tiles_w, 0, (long)batch * tiles_h * tiles_w);
 }
 
 /*
- * y = conv(x, U) for a stride-1 convolution, U the transformed filter [n²][Ci][Co]. Tiles go in
+ * y = conv(x, U) (+ bias, ReLU: see tiles_out_n) for a stride-1 convolution, U the transformed filter [n²][Ci][Co]. Tiles go in
  * blocks of `block`, so that a block's transformed inputs `v` ([n²][block][Ci]) and products `mm`
  * ([n²][block][Co]) stay in L2 cache between the transforms and the products: done over the whole
  * batch at once, they went through memory and the transforms took twice the products' time.
  * `tmp` holds 2·n²·max(Ci, Co) floats.
  */
 EXPORT(winograd_conv)
-void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm, float *tmp, const float *bt, const float *at,
+void winograd_conv(const float *x, const float *u, const float *bias, int relu, float *y, float *v, float *mm, float *tmp, const float *bt, const float *at,
                    int batch, int h, int w, int ci, int oh, int ow, int co, int n, int m, int top, int left, int block) {
   const int tiles_h = (oh + m - 1) / m, tiles_w = (ow + m - 1) / m;
   const long tiles = (long)batch * tiles_h * tiles_w;
@@ -215,7 +222,7 @@ void winograd_conv(const float *x, const float *u, float *y, float *v, float *mm
     const int rows = (int)(t1 - t0);
     tiles_in(x, v, tmp, bt, h, w, ci, n, n, m, tiles_h, tiles_w, top, left, t0, t1);
     for (int p = 0; p < n * n; p++) gemm_nn(v + (long)p * rows * ci, u + (long)p * ci * co, mm + (long)p * rows * co, rows, ci, co);
-    tiles_out(mm, y, tmp, at, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
+    tiles_out(mm, y, tmp, at, bias, relu, oh, ow, co, n, m, tiles_h, tiles_w, t0, t1);
   }
 }
 

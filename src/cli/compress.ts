@@ -114,7 +114,8 @@ Options:
   --batch-size N    batch size (default the trial's, 64)
   --lr X            Adam learning rate (default the trial's, 0.001)
   --backend NAME    auto | wasm | webgpu | tensorflow | cpu (default: $SQUISH_BACKEND or auto)
-                    (on wasm, stride-1 3×3 and 5×5 convolutions train by Winograd; SQUISH_WINOGRAD=0: directly)
+                    (on wasm, stride-1 3×3 and 5×5 convolutions train and predict by Winograd;
+                    SQUISH_WINOGRAD=0: directly; SQUISH_STOCK_INFERENCE=1: predict on stock XNNPACK)
   --speedup         remove the pruned channels (channel pruners, dependency-aware) and export the
                     smaller model; reports parameters, FLOPs and inference samples/s before and after
   --json            print accuracy before/after, sparsity, sizes and paths as JSON on stdout

@@ -37,7 +37,8 @@ Options:
   --batch-size N    batch size (default 64)
   --lr X            Adam learning rate (default 0.001)
   --backend NAME    auto | wasm | webgpu | tensorflow | cpu (default: $SQUISH_BACKEND or auto)
-                    (on wasm, stride-1 3×3 and 5×5 convolutions train by Winograd; SQUISH_WINOGRAD=0: directly)
+                    (on wasm, stride-1 3×3 and 5×5 convolutions train and predict by Winograd;
+                    SQUISH_WINOGRAD=0: directly; SQUISH_STOCK_INFERENCE=1: predict on stock XNNPACK)
   --out DIR         where to save the model (default ./squish-models/<trial>)
   --json            print the result as JSON on stdout
   -h, --help        show this help`,

@@ -4,9 +4,8 @@
  * channel XNNPACK runs LeNet's conv1 at ~12 GFLOP/s and im2col · dy its dW at ~4; the direct loops,
  * 8 accumulators in registers, run at 25–40.
  *
- * FusedConv2D (what tfjs-layers runs outside gradient tapes, i.e. in predict) stays XNNPACK's, though
- * the direct loop with bias and ReLU was ~1.5× faster: exported models must predict bit for bit as in
- * stock tfjs on the same backend (test/compression/export.test.ts), and the summation orders differ.
+ * FusedConv2D (what tfjs-layers runs in predict) uses the same loops, with the bias and ReLU applied
+ * as each output is stored (conv2d.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelScope } from './kernel-scope.js';

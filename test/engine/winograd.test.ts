@@ -113,3 +113,19 @@ test('too few or too many channels, strides and other filter sizes stay with the
   assert.equal(applies([1, 8, 8, 16], [3, 3, 16, 16], 2), false);
   assert.equal(applies([1, 8, 8, 16], [7, 7, 16, 16]), false);
 });
+
+test('the transforms compiled into winograd.c are checked against winograd.ts\'s: forward and dW refuse another Bᵀ, Aᵀ or A', async () => {
+  await tf.setBackend('wasm');
+  const c = CASES[0]!; // F(3×3, 5×5)
+  const t = winogradTransforms(3, 5);
+  for (const matrix of [t.bt, t.at, t.a]) {
+    matrix[1]! += 1;
+    try {
+      await assert.rejects(convAndGrads('wasm', c.x, c.k, c.pad), /unreachable/);
+    } finally {
+      matrix[1]! -= 1;
+    }
+  }
+  const expected = await convAndGrads('cpu', c.x, c.k, c.pad);
+  (await convAndGrads('wasm', c.x, c.k, c.pad)).forEach((a, i) => assert.ok(relativeError(a, expected[i]!) <= 1e-5));
+});

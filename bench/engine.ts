@@ -6,6 +6,7 @@
  * Both sides first train on WARMUP_SAMPLES: a fresh Node process runs its first training steps
  * ~35 % slower (JIT warm-up of tfjs's JavaScript, wasm heap growth), which 2 steps did not cover.
  * Rates by wall time and by process CPU time: on a shared box the second is the steadier comparison.
+ * Ratios are of medians, and of our median to PyTorch's fastest run (the stricter one).
  *   node dist/bench/engine.js [--runs N] [--backends wasm,wasm-direct,cpu] [--python /usr/bin/python3]
  * `wasm-direct` is wasm with its Winograd convolutions turned off (src/engine/wasm/winograd.ts).
  * PyTorch runs from Debian's python3-torch (`--python`, SQUISH_BENCH_PYTHON, default /usr/bin/python3);
@@ -199,14 +200,18 @@ async function main(): Promise<void> {
       const { train, infer } = PYTORCH_1T_REFERENCE[modelName];
       const ref = measured ? samples.get(`pytorch/${modelName}`)! : { train: [train], infer: [infer], train_cpu: [train], infer_cpu: [infer] };
       const table = (src: Record<Measure, number[]>) => Object.fromEntries(MEASURES.map((m) => [m, summary(src[m])]));
-      const ratios = Object.fromEntries(MEASURES.map((m) => [m, +(median(s[m]) / median(ref[m])).toFixed(3)])) as Record<Measure, number>;
+      const ratioTo = (pick: (xs: number[]) => number) => Object.fromEntries(MEASURES.map((m) => [m, +(median(s[m]) / pick(ref[m])).toFixed(3)])) as Record<Measure, number>;
+      const ratios = ratioTo(median);
+      // PyTorch's own speed still varies between processes on a shared host; against its fastest run, a slow one cannot flatter us.
+      const strict = measured ? ratioTo((xs) => Math.max(...xs)) : undefined;
       results.push({
         backend, model: modelName,
         samples_per_s: table(s),
         pytorch_1thread_samples_per_s: measured ? table(ref) : 'reference figures (PyTorch not run)',
         ratio_to_pytorch_1thread: ratios,
+        ...(strict && { ratio_to_pytorch_fastest_run: strict }),
       });
-      process.stderr.write(`${backend} ${modelName}: ratio to PyTorch ${JSON.stringify(ratios)}\n`);
+      process.stderr.write(`${backend} ${modelName}: ratio to PyTorch ${JSON.stringify(ratios)}${strict ? `, to its fastest run ${JSON.stringify(strict)}` : ''}\n`);
     }
   }
   const require = createRequire(import.meta.url);

@@ -37,56 +37,80 @@
     put(c3 + o, x30); put(c3 + o + 4, x31);        \
   } while (0)
 
-void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
+#define INLINE static inline __attribute__((always_inline))
+
+/* c = (add ? c : 0) + a · b over k, a's rows lda floats apart; `add` is a constant, so put folds. */
+INLINE void nn_pass(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int rows, int k, int cols, const int add) {
   int t = 0;
   for (; t + 4 <= rows; t += 4) {
-    const float *a0 = a + (long)t * k, *a1 = a0 + k, *a2 = a1 + k, *a3 = a2 + k;
-    float *c0 = c + (long)t * cols, *c1 = c0 + cols, *c2 = c1 + cols, *c3 = c2 + cols;
+    const float *a0 = a + (long)t * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    float *c0 = c + (long)t * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
     int o = 0;
     for (; o + 8 <= cols; o += 8) {
       v128_t x00 = wasm_f32x4_splat(0), x01 = x00, x10 = x00, x11 = x00, x20 = x00, x21 = x00, x30 = x00, x31 = x00;
       const float *bq = b + o;
-      for (int q = 0; q < k; q++, bq += cols) {
+      for (int q = 0; q < k; q++, bq += ldb) {
         const v128_t b0 = wasm_v128_load(bq), b1 = wasm_v128_load(bq + 4);
         TILE_4x8_STEP(a0 + q, a1 + q, a2 + q, a3 + q);
       }
-      TILE_4x8_PUT(STORE, c0, c1, c2, c3, o);
+      if (add) TILE_4x8_PUT(ADD_TO, c0, c1, c2, c3, o);
+      else TILE_4x8_PUT(STORE, c0, c1, c2, c3, o);
     }
     for (; o + 4 <= cols; o += 4) {
       v128_t x0 = wasm_f32x4_splat(0), x1 = x0, x2 = x0, x3 = x0;
       const float *bq = b + o;
-      for (int q = 0; q < k; q++, bq += cols) {
+      for (int q = 0; q < k; q++, bq += ldb) {
         const v128_t b0 = wasm_v128_load(bq);
         FMA(x0, wasm_v128_load32_splat(a0 + q), b0);
         FMA(x1, wasm_v128_load32_splat(a1 + q), b0);
         FMA(x2, wasm_v128_load32_splat(a2 + q), b0);
         FMA(x3, wasm_v128_load32_splat(a3 + q), b0);
       }
-      wasm_v128_store(c0 + o, x0); wasm_v128_store(c1 + o, x1); wasm_v128_store(c2 + o, x2); wasm_v128_store(c3 + o, x3);
+      if (add) { ADD_TO(c0 + o, x0); ADD_TO(c1 + o, x1); ADD_TO(c2 + o, x2); ADD_TO(c3 + o, x3); }
+      else { STORE(c0 + o, x0); STORE(c1 + o, x1); STORE(c2 + o, x2); STORE(c3 + o, x3); }
     }
     for (; o < cols; o++) {
       float x0 = 0, x1 = 0, x2 = 0, x3 = 0;
       for (int q = 0; q < k; q++) {
-        const float bv = b[(long)q * cols + o];
+        const float bv = b[(long)q * ldb + o];
         x0 += a0[q] * bv; x1 += a1[q] * bv; x2 += a2[q] * bv; x3 += a3[q] * bv;
       }
-      c0[o] = x0; c1[o] = x1; c2[o] = x2; c3[o] = x3;
+      c0[o] = add ? c0[o] + x0 : x0; c1[o] = add ? c1[o] + x1 : x1; c2[o] = add ? c2[o] + x2 : x2; c3[o] = add ? c3[o] + x3 : x3;
     }
   }
   for (; t < rows; t++) {
-    const float *ar = a + (long)t * k;
-    float *cr = c + (long)t * cols;
+    const float *ar = a + (long)t * lda;
+    float *cr = c + (long)t * ldc;
     int o = 0;
     for (; o + 4 <= cols; o += 4) {
       v128_t x = wasm_f32x4_splat(0);
-      for (int q = 0; q < k; q++) FMA(x, wasm_v128_load32_splat(ar + q), wasm_v128_load(b + (long)q * cols + o));
-      wasm_v128_store(cr + o, x);
+      for (int q = 0; q < k; q++) FMA(x, wasm_v128_load32_splat(ar + q), wasm_v128_load(b + (long)q * ldb + o));
+      if (add) ADD_TO(cr + o, x);
+      else STORE(cr + o, x);
     }
     for (; o < cols; o++) {
       float x = 0;
-      for (int q = 0; q < k; q++) x += ar[q] * b[(long)q * cols + o];
-      cr[o] = x;
+      for (int q = 0; q < k; q++) x += ar[q] * b[(long)q * ldb + o];
+      cr[o] = add ? cr[o] + x : x;
     }
+  }
+}
+
+/*
+ * Blocks of b that stay in L2 (128 KB at most) while every group of 4 rows of a passes over them:
+ * BigCNN's dense layer read its 1.6 MB b from L3 once per group, forward (k = 3136) and for the
+ * input gradient (cols = 3136). Each k-block's sums are added to c once (a shorter running sum, as
+ * in gemm_tn_add). The Winograd products (k, cols ≤ 512) take one block, as before.
+ */
+#define NN_DEPTH 256
+#define NN_WIDTH 128
+
+void gemm_nn(const float *a, const float *b, float *c, int rows, int k, int cols) {
+  for (int o0 = 0; o0 < cols; o0 += NN_WIDTH) {
+    const int width = cols - o0 < NN_WIDTH ? cols - o0 : NN_WIDTH;
+    nn_pass(a, k, b + o0, cols, c + o0, cols, rows, k < NN_DEPTH ? k : NN_DEPTH, width, 0);
+    for (int q0 = NN_DEPTH; q0 < k; q0 += NN_DEPTH)
+      nn_pass(a + q0, k, b + (long)q0 * cols + o0, cols, c + o0, cols, rows, k - q0 < NN_DEPTH ? k - q0 : NN_DEPTH, width, 1);
   }
 }
 

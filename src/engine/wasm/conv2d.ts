@@ -8,7 +8,7 @@
  * FusedConv2D is what tfjs-layers runs in predict (and for layers without activation in training):
  * conv + bias + activation. Winograd and the direct loops add the bias and apply ReLU as they store
  * each output; other activations, PReLU weights and other shapes go to XNNPACK. BigCNN predicts
- * 1.8× faster so (bench/engine-results.md). Our sums run in another order than XNNPACK's, so
+ * 2.7× faster so (bench/engine-results.md). Our sums run in another order than XNNPACK's, so
  * predictions differ from stock tfjs's by float32 rounding (≤ 1e-5 relative, as every kernel here);
  * `useStockInference(true)` gives XNNPACK's bit for bit, as stock tfjs computes them.
  */

@@ -100,7 +100,7 @@ INLINE void nn_pass(const float *a, int lda, const float *b, int ldb, float *c, 
  * Blocks of b that stay in L2 (128 KB at most) while every group of 4 rows of a passes over them:
  * BigCNN's dense layer read its 1.6 MB b from L3 once per group, forward (k = 3136) and for the
  * input gradient (cols = 3136). Each k-block's sums are added to c once (a shorter running sum, as
- * in gemm_tn_add). The Winograd products (k, cols ≤ 512) take one block, as before.
+ * in gemm_tn_add). Winograd products summing at most 256 channels keep their one running sum.
  */
 #define NN_DEPTH 256
 #define NN_WIDTH 128

@@ -70,6 +70,9 @@ test('with useStockInference, FusedConv2D is XNNPACK\'s: other roundings than ou
     const again = await fusedOn('wasm', c).finally(() => useStockInference(false));
     assert.deepEqual(again, stock, name(c));
   }
+  // A throwing callback still puts our kernels back.
+  await assert.rejects(withStockInference(async () => { throw new Error('inside'); }), /inside/);
+  assert.notDeepEqual(await fusedOn('wasm', OURS[0]!), await withStockInference(() => fusedOn('wasm', OURS[0]!)));
 });
 
 test('FusedConv2D with other activations, PReLU, a mismatched bias or shapes our kernels skip goes to XNNPACK', async () => {

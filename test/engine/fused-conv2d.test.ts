@@ -19,11 +19,12 @@ interface FusedCase {
   readonly k: Shape4;
   readonly strides?: number;
   readonly pad?: 'same' | 'valid';
+  readonly dilations?: number;
   readonly activation: Activation;
   readonly bias?: boolean;
 }
 
-const name = (c: FusedCase) => `x=${c.x} k=${c.k} s=${c.strides ?? 1} ${c.pad ?? 'same'} ${c.activation}${c.bias === false ? ' no bias' : ''}`;
+const name = (c: FusedCase) => `x=${c.x} k=${c.k} s=${c.strides ?? 1} d=${c.dilations ?? 1} ${c.pad ?? 'same'} ${c.activation}${c.bias === false ? ' no bias' : ''}`;
 
 /** tf.fused.conv2d on centred data (so ReLU clips about half) on one backend. */
 async function fusedOn(backend: string, c: FusedCase, seed = 3): Promise<Float32Array> {
@@ -32,7 +33,7 @@ async function fusedOn(backend: string, c: FusedCase, seed = 3): Promise<Float32
     const x = tf.randomUniform(c.x, -1, 1, 'float32', seed) as tf.Tensor4D;
     const filter = tf.randomUniform(c.k, -1, 1, 'float32', seed + 1) as tf.Tensor4D;
     const bias = c.bias === false ? undefined : tf.randomUniform([c.k[3]], -1, 1, 'float32', seed + 2);
-    return tf.fused.conv2d({ x, filter, bias, strides: c.strides ?? 1, pad: c.pad ?? 'same', activation: c.activation }).dataSync() as Float32Array;
+    return tf.fused.conv2d({ x, filter, bias, strides: c.strides ?? 1, pad: c.pad ?? 'same', dilations: c.dilations ?? 1, activation: c.activation }).dataSync() as Float32Array;
   });
 }
 
@@ -75,11 +76,12 @@ test('with useStockInference, FusedConv2D is XNNPACK\'s: other roundings than ou
   assert.notDeepEqual(await fusedOn('wasm', OURS[0]!), await withStockInference(() => fusedOn('wasm', OURS[0]!)));
 });
 
-test('FusedConv2D with other activations, PReLU, a mismatched bias or shapes our kernels skip goes to XNNPACK', async () => {
+test('FusedConv2D with other activations, PReLU, dilation, a mismatched bias or shapes our kernels skip goes to XNNPACK', async () => {
   const stockCases: FusedCase[] = [
     { x: [2, 14, 14, 32], k: [5, 5, 32, 16], activation: 'elu' },
     { x: [2, 9, 9, 4], k: [3, 3, 4, 8], activation: 'relu6' },
     { x: [2, 9, 9, 20], k: [3, 3, 20, 8], strides: 2, activation: 'relu' }, // neither Winograd (stride 2) nor direct (20 channels)
+    { x: [2, 12, 12, 16], k: [3, 3, 16, 16], dilations: 2, activation: 'relu' }, // dilated: our kernels assume dilation 1
   ];
   for (const c of stockCases) {
     const err = relativeError(await fusedOn('wasm', c), await fusedOn('cpu', c));

@@ -19,7 +19,7 @@ import { createAdam } from '../engine/adam.js';
 import { initBackend, resolveBackendName } from '../engine/backend.js';
 import { loadModel, saveModel } from '../engine/model-io.js';
 import { InputError } from '../errors.js';
-import { directoryBytes, modelStats } from '../experiment/model-stats.js';
+import { directoryBytes, kernelWeights, modelStats } from '../experiment/model-stats.js';
 import type { Dataset } from '../data/dataset.js';
 import { getBaseModel } from '../../trials/base-model.js';
 import { evaluateModel, fitModel, toTensors } from '../../trials/training.js';
@@ -60,19 +60,25 @@ function readConfigList(file: string): unknown {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && 'configList' in parsed ? parsed.configList : parsed;
 }
 
-/** Zero fraction of each compressible layer's target weights in a (stock) model. */
-async function layerSparsity(model: tf.LayersModel, layers: readonly string[]): Promise<Record<string, number>> {
+/** The target weights (kernels) of a compressible layer. */
+function targetWeights(layer: tf.layers.Layer): tf.LayerVariable[] {
+  const targets = new Set(layerSetting(layer.getClassName())?.weights ?? []);
+  return layer.weights.filter((v) => targets.has(shortWeightName(v)));
+}
+
+/**
+ * Pruned fraction of each compressible layer's target weights in a (stock) model: its zeros, and the
+ * weights a sped-up model no longer has, against the dense model's layer.
+ */
+async function layerSparsity(model: tf.LayersModel, dense: tf.LayersModel, layers: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of layers) {
-    const layer = model.getLayer(name);
-    const targets = new Set(layerSetting(layer.getClassName())?.weights ?? []);
-    let zeros = 0, size = 0;
-    for (const w of layer.weights.filter((v) => targets.has(shortWeightName(v)))) {
-      const values = await w.read().data();
-      size += values.length;
-      for (const v of values) if (v === 0) zeros++;
+    let nonzero = 0;
+    for (const w of targetWeights(model.getLayer(name))) {
+      for (const v of await w.read().data()) if (v !== 0) nonzero++;
     }
-    out[name] = size === 0 ? 0 : zeros / size;
+    const size = targetWeights(dense.getLayer(name)).reduce((n, w) => n + tf.util.sizeFromShape(w.shape as number[]), 0);
+    out[name] = size === 0 ? 0 : (size - nonzero) / size;
   }
   return out;
 }
@@ -190,7 +196,7 @@ Options:
     const exported = await loadModel(modelDir);
     const reloaded = await evaluateModel(exported, data.test, trial.loss);
     const layers = compressor.selected.map((r) => r.layer.name);
-    const sparsity = { overall: (await modelStats(exported)).sparsity, layers: await layerSparsity(exported, layers) };
+    const sparsity = { overall: (await modelStats(exported, kernelWeights(base.model))).sparsity, layers: await layerSparsity(exported, base.model, layers) };
     exported.dispose();
     compressed.dispose();
     compressor.dispose();

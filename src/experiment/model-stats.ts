@@ -14,7 +14,10 @@ export interface ModelStats {
   readonly flops: number;
   /** The same with each layer's FLOPs scaled by its kernel's density. */
   readonly sparseFlops: number;
-  /** Zero fraction of all conv and dense kernels (biases excluded), as pruning targets count it. */
+  /**
+   * Zero fraction of all conv and dense kernels (biases excluded), as pruning targets count it; given
+   * the uncompressed model's kernel weights, the weights a sped-up model removed count as zeros.
+   */
   readonly sparsity: number;
 }
 
@@ -43,8 +46,16 @@ export function kernelSizes(model: tf.LayersModel): Record<string, number> {
   return Object.fromEntries(model.layers.filter((l) => layerFlops(l) > 0).map((l) => [l.name, l.getWeights()[0]!.size]));
 }
 
-/** Reads weights asynchronously: the webgpu backend has no synchronous read in Node. */
-export async function modelStats(model: tf.LayersModel): Promise<ModelStats> {
+/** Weights of all conv and dense kernels: what `sparsity` counts. */
+export function kernelWeights(model: tf.LayersModel): number {
+  return Object.values(kernelSizes(model)).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Reads weights asynchronously: the webgpu backend has no synchronous read in Node. `denseKernelWeights`
+ * (kernelWeights of the model before compression) makes `sparsity` count channels removed by speedup.
+ */
+export async function modelStats(model: tf.LayersModel, denseKernelWeights?: number): Promise<ModelStats> {
   let params = 0, nonzeroParams = 0, flops = 0, sparseFlops = 0, kernelSize = 0, kernelNonzero = 0;
   for (const layer of model.layers) {
     for (const w of layer.weights) {
@@ -61,7 +72,8 @@ export async function modelStats(model: tf.LayersModel): Promise<ModelStats> {
     kernelSize += kernel.length;
     kernelNonzero += nz;
   }
-  return { params, nonzeroParams, flops, sparseFlops, sparsity: kernelSize === 0 ? 0 : 1 - kernelNonzero / kernelSize };
+    const counted = denseKernelWeights ?? kernelSize;
+  return { params, nonzeroParams, flops, sparseFlops, sparsity: counted === 0 ? 0 : 1 - kernelNonzero / counted };
 }
 
 /** Bytes of every file in an exported model directory, as stored and as gzip would send them. */

@@ -22,7 +22,7 @@ import { getBaseModel } from '../../trials/base-model.js';
 import { resolveTrialDefinition } from '../../trials/registry.js';
 import { evaluateModel, fitModel, toTensors } from '../../trials/training.js';
 import { createPruner, createQuantizer } from './algorithms.js';
-import { directoryBytes, latencyMs, modelStats } from './model-stats.js';
+import { directoryBytes, kernelWeights, latencyMs, modelStats } from './model-stats.js';
 import type { BaselineResult, BaselineTask, SensitivityTask, TrialEnvironment, TrialReporter, TrialResult, TrialTask } from './protocol.js';
 import { analyzeSensitivity as analyzeModel } from './sensitivity.js';
 import type { SensitivityTable } from './sensitivity-table.js';
@@ -54,15 +54,16 @@ async function setup(env: TrialEnvironment): Promise<{ def: TrialDefinition; dat
 /**
  * Size, parameters, FLOPs and latency of an exported model directory, measured on the model read back.
  * Latency is the deployed model's: on wasm, predictions run on stock XNNPACK convolutions, as in the
- * user's tfjs, not on Squish's faster kernels.
+ * user's tfjs, not on Squish's faster kernels. Sparsity is over the dense model's kernel weights, so
+ * the channels a sped-up export removed count as pruned.
  */
-async function exportedMetrics(dir: string, data: DataSplit): Promise<Metrics & { gzipBytes: number }> {
+async function exportedMetrics(dir: string, data: DataSplit, denseKernelWeights?: number): Promise<Metrics & { gzipBytes: number }> {
   const model = await loadModel(dir);
   const { test } = data;
   const n = Math.min(LATENCY_BATCH, test.count);
   const batch = tf.tensor4d(test.images.subarray(0, n * test.height * test.width * test.channels), [n, test.height, test.width, test.channels]);
   try {
-    return { ...directoryBytes(dir), ...(await modelStats(model)), latencyMs: await withStockInference(() => latencyMs(model, batch)) };
+    return { ...directoryBytes(dir), ...(await modelStats(model, denseKernelWeights)), latencyMs: await withStockInference(() => latencyMs(model, batch)) };
   } finally {
     batch.dispose();
     model.dispose();
@@ -140,7 +141,7 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
     else if (task.env.speedup && pruner instanceof MetricPruner && pruner.prunesChannels) await saveSpedUp(model, task.artifactDir);
     else if (pruner) await pruner.exportModel({ modelPath: task.artifactDir });
     else await saveModel(model, task.artifactDir);
-    const exported = await exportedMetrics(task.artifactDir, data);
+    const exported = await exportedMetrics(task.artifactDir, data, kernelWeights(base));
     return {
       state: stopped ? 'early-stopped' : 'complete',
       metrics: { ...evaluation, ...exported, wallSeconds: (performance.now() - started) / 1000 },

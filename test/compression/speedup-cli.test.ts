@@ -24,11 +24,14 @@ test('compress --speedup exports the smaller model and reports params, FLOPs and
   assert.equal(r.code, 0, r.err);
   const result = JSON.parse(r.out) as {
     accuracy: { after: number; exported: number };
+    sparsity: { overall: number; layers: Record<string, number> };
     speedup: { params: { before: number; after: number }; flops: { before: number; after: number }; samplesPerSec: { before: number; after: number } };
     paths: { model: string };
   };
   // One of the 3 filters goes: conv 30 → 20 params, dense 147 → 99.
   assert.deepEqual(result.speedup.params, { before: 177, after: 119 });
+  // The removed weights count as pruned, against the dense layers: conv kernel 27 → 18, dense 144 → 96.
+  assert.deepEqual(result.sparsity, { overall: 1 - 114 / 171, layers: { conv: (27 - 18) / 27 } });
   assert.ok(result.speedup.flops.after < result.speedup.flops.before);
   assert.ok(result.speedup.samplesPerSec.before > 0 && result.speedup.samplesPerSec.after > 0);
   assert.equal(result.accuracy.exported, result.accuracy.after);

@@ -35,6 +35,11 @@ test('a search trial with speedup exports, and measures, the model with its prun
     const fast = await runTrial(task(true, join(dir, 'fast')), reporter);
     const masked = await runTrial(task(false, join(dir, 'masked')), reporter);
     assert.deepEqual([fast.metrics.params, masked.metrics.params], [35_820, 61_706]);
+    // Sparsity counts the dense model's 61,470 kernel weights: the masks zero 3 of conv1's 6 filters (75
+    // weights) and 8 of conv2's 16 (1200); the sped-up model keeps 35,595 (conv2 and fc1 lose the inputs
+    // of the removed channels too), so the removed weights count as pruned.
+    assert.equal(masked.metrics.sparsity, 1 - (61_470 - 1275) / 61_470);
+    assert.equal(fast.metrics.sparsity, 1 - 35_595 / 61_470);
     assert.ok(fast.metrics.flops! < masked.metrics.flops! / 2);
     assert.equal(fast.metrics.accuracy, masked.metrics.accuracy);
     const exported = await loadModel(join(dir, 'fast'));

@@ -16,6 +16,7 @@ import { Compressor } from '../compression/compressor.js';
 import { Distiller } from '../compression/distillation.js';
 import { MetricPruner } from '../compression/pruner.js';
 import { speedup } from '../compression/speedup/speedup.js';
+import { saveQuantizedModel, type WeightGrid } from '../compression/quantization/export.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrialDefinition } from '../../trials/definition.js';
 import { getBaseModel } from '../../trials/base-model.js';
@@ -70,11 +71,15 @@ async function exportedMetrics(dir: string, data: DataSplit, denseKernelWeights?
   }
 }
 
-/** Saves the compressed model with its pruned channels removed: smaller and faster for real. */
-async function saveSpedUp(compressed: tf.LayersModel, dir: string): Promise<void> {
+/**
+ * Saves the compressed model with its pruned channels removed: smaller and faster for real. With a
+ * quantizer's weight grids, its weights are stored on them as the quantizer's own export does (the
+ * sped-up model keeps the quantized values of the channels that remain).
+ */
+async function saveSpedUp(compressed: tf.LayersModel, dir: string, grids?: ReadonlyMap<string, WeightGrid>): Promise<void> {
   const small = await speedup(compressed);
   try {
-    await saveModel(small, dir);
+    await (grids === undefined ? saveModel(small, dir) : saveQuantizedModel(small, dir, grids));
   } finally {
     small.dispose();
   }
@@ -136,9 +141,10 @@ export async function runTrial(task: TrialTask, reporter: TrialReporter): Promis
       await fitModel(model, data.train, { ...def.training, epochs: task.env.epochs, seed: task.env.seed, loss: def.loss, callbacks: [...compressors.map((c) => c.callbacks()), evaluateEpoch] });
     }
     const evaluation = await evaluateModel(model, data.test, def.loss);
+    const speedsUp = task.env.speedup === true && pruner instanceof MetricPruner && pruner.prunesChannels;
+    if (speedsUp) await saveSpedUp(model, task.artifactDir, quantizer && (await quantizer.weightGrids()));
     // The quantizer's export bakes in the pruner's masks too.
-    if (quantizer) await quantizer.exportModel({ modelPath: task.artifactDir });
-    else if (task.env.speedup && pruner instanceof MetricPruner && pruner.prunesChannels) await saveSpedUp(model, task.artifactDir);
+    else if (quantizer) await quantizer.exportModel({ modelPath: task.artifactDir });
     else if (pruner) await pruner.exportModel({ modelPath: task.artifactDir });
     else await saveModel(model, task.artifactDir);
     const exported = await exportedMetrics(task.artifactDir, data, kernelWeights(base));

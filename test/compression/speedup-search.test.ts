@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -19,7 +19,7 @@ test('an experiment accepts speedup: true and rejects a non-boolean', () => {
   assert.throws(() => parseExperiment({ searchSpace: space, speedup: 'yes' }, { baseDir: '.', defaultName: 'x' }), /experiment\.speedup must be a boolean, but got "yes"/);
 });
 
-test('a search trial with speedup exports, and measures, the model with its pruned filters removed', async () => {
+test('a search trial with speedup exports, and measures, the model with its pruned filters removed, quantized too', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'squish-speedup-search-'));
   const { port1, port2 } = new MessageChannel();
   try {
@@ -45,6 +45,21 @@ test('a search trial with speedup exports, and measures, the model with its prun
     const exported = await loadModel(join(dir, 'fast'));
     assert.equal(exported.getLayer('conv1').getConfig().filters, 3);
     exported.dispose();
+
+    // Pruned and quantized (QAT keeps an exact 0, so the pruned filters stay removable): the sped-up
+    // model is stored on the quantizer's grids, uint8, and predicts as the masked, quantized one.
+    const both = (speedup: boolean, artifactDir: string): TrialTask => {
+      const t = task(speedup, artifactDir);
+      return { ...t, plan: { ...t.plan, quantization: { algorithm: 'qat', configList: [{ opTypes: 'default', quantTypes: 'weight', quantBits: 8 }] } } };
+    };
+    const quantFast = await runTrial(both(true, join(dir, 'quant-fast')), reporter);
+    const quantMasked = await runTrial(both(false, join(dir, 'quant-masked')), reporter);
+    assert.deepEqual([quantFast.metrics.params, quantMasked.metrics.params], [35_820, 61_706]);
+    assert.equal(quantFast.metrics.accuracy, quantMasked.metrics.accuracy);
+    assert.ok(quantFast.metrics.gzipBytes! < quantMasked.metrics.gzipBytes!);
+    const manifest = JSON.parse(await readFile(join(dir, 'quant-fast', 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; quantization?: { dtype: string } }[] }[] };
+    const dtypes = Object.fromEntries(manifest.weightsManifest[0]!.weights.map((w) => [w.name, w.quantization?.dtype ?? 'float32']));
+    assert.deepEqual([dtypes['conv1/kernel'], dtypes['fc1/kernel'], dtypes['conv1/bias']], ['uint8', 'uint8', 'float32']);
   } finally {
     port1.close();
     port2.close();

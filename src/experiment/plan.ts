@@ -29,14 +29,17 @@ function layerValues(step: string, value: unknown): [string, Record<string, unkn
   return [_name, layers];
 }
 
-/** Builds the plan; `epochs` sets schedule keys of algorithms that need them (AGP ends with the last epoch). */
+/**
+ * Builds the plan; `epochs` sets schedule keys of algorithms that need them: AGP's curve reaches its
+ * final sparsity at the start of the last epoch (endEpoch = epochs; with one epoch, it prunes at once).
+ */
 export function buildPlan(config: Record<string, unknown>, epochs: number): CompressionPlan {
   const unknown = Object.keys(config).filter((k) => !(STEP_KEYS as readonly string[]).includes(k));
   if (unknown.length > 0) throw new InputError(`searchSpace.${unknown[0]} is not a compression step; a compression search space has only ${STEP_KEYS.join(' and ')}`);
   const plan: { pruning?: CompressionStep; quantization?: CompressionStep } = {};
   if (config.pruning !== undefined) {
     const [algorithm, layers] = layerValues('pruning', config.pruning);
-    const schedule = algorithm === 'agp' ? { startEpoch: 0, endEpoch: Math.max(0, epochs - 1), frequency: 1, initialSparsity: 0 } : {};
+    const schedule = algorithm === 'agp' ? { startEpoch: 0, endEpoch: Math.max(1, epochs), frequency: 1, initialSparsity: 0 } : {};
     const configList = Object.entries(layers).map(([layer, sparsity]) =>
       algorithm === 'agp' ? { opNames: [layer], finalSparsity: sparsity, ...schedule } : { opNames: [layer], sparsity });
     plan.pruning = { algorithm, configList };

@@ -11,6 +11,10 @@ import { shouldStopEarly } from '../../src/experiment/early-stopping.js';
 import { InputError } from '../../src/errors.js';
 import { parseSearchSpace } from '../../src/search/space.js';
 import { getTrial } from '../../trials/registry.js';
+import { buildLenet5 } from '../../trials/models.js';
+import { createPruner } from '../../src/experiment/algorithms.js';
+import { agpSparsity } from '../../src/compression/pruners/agp.js';
+import type { LayerConfig } from '../../src/compression/config.js';
 
 const SPACE = { pruning: { _type: 'choice', _value: [{ _name: 'level', conv1: { _type: 'uniform', _value: [0, 0.9] } }] } };
 const parse = (raw: unknown, overrides = {}) => parseExperiment(raw, { baseDir: '.', defaultName: 'x', overrides });
@@ -63,7 +67,16 @@ test('buildPlan maps sampled configurations to config lists', () => {
   assert.deepEqual(buildPlan({ pruning: { _name: 'level', conv1: 0.5, fc1: 0.9 } }, 1), {
     pruning: { algorithm: 'level', configList: [{ opNames: ['conv1'], sparsity: 0.5 }, { opNames: ['fc1'], sparsity: 0.9 }] },
   });
-  assert.deepEqual(buildPlan({ pruning: { _name: 'agp', fc1: 0.9 } }, 3).pruning!.configList, [{ opNames: ['fc1'], finalSparsity: 0.9, startEpoch: 0, endEpoch: 2, frequency: 1, initialSparsity: 0 }]);
+  const agp = (epochs: number) => buildPlan({ pruning: { _name: 'agp', fc1: 0.9 } }, epochs).pruning!.configList;
+  assert.deepEqual(agp(3), [{ opNames: ['fc1'], finalSparsity: 0.9, startEpoch: 0, endEpoch: 3, frequency: 1, initialSparsity: 0 }]);
+  // The curve ends at the last epoch: 0, 0.7875 (= 0.9·(1 − ½³)), then 0.9 for 3 epochs; 0.9 at once for 1.
+  assert.deepEqual([0, 1, 2].map((e) => agpSparsity(agp(3)[0] as unknown as LayerConfig, e)), [0, 0.9 + (0 - 0.9) * 0.5 ** 3, 0.9]);
+  assert.deepEqual(agp(1), [{ opNames: ['fc1'], finalSparsity: 0.9, startEpoch: 0, endEpoch: 1, frequency: 1, initialSparsity: 0 }]);
+  assert.equal(agpSparsity(agp(1)[0] as unknown as LayerConfig, 0), 0.9);
+  // A one-epoch search's AGP plan is a valid config list (it was endEpoch 0, refused).
+  const model = buildLenet5({ seed: 0 });
+  createPruner('agp', model, agp(1)).dispose();
+  model.dispose();
   assert.deepEqual(buildPlan({ quantization: { _name: 'qat', conv1: 8 } }, 1).quantization!.configList, [{ opNames: ['conv1'], quantTypes: ['weight'], quantBits: 8 }]);
   assert.throws(() => buildPlan({ lr: 0.1 }, 1), /searchSpace\.lr is not a compression step/);
 });

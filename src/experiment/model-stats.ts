@@ -72,7 +72,7 @@ export async function modelStats(model: tf.LayersModel, denseKernelWeights?: num
     kernelSize += kernel.length;
     kernelNonzero += nz;
   }
-    const counted = denseKernelWeights ?? kernelSize;
+  const counted = denseKernelWeights ?? kernelSize;
   return { params, nonzeroParams, flops, sparseFlops, sparsity: counted === 0 ? 0 : 1 - kernelNonzero / counted };
 }
 

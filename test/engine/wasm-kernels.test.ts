@@ -182,8 +182,10 @@ test('Conv2D gradients with explicit padding larger than the kernel match cpu', 
 });
 
 test('BatchMatMul (every transpose, broadcast batches, odd sizes) matches cpu', async () => {
-  // [batch of a, batch of b, m, k, n]: rows and columns off the 4 × 8 register tiles, a or b broadcast.
-  const shapes: Array<[number, number, number, number, number]> = [[3, 3, 9, 17, 11], [1, 1, 64, 400, 120], [2, 1, 7, 5, 13], [1, 4, 6, 3, 8], [1, 1, 1, 1, 1]];
+  // [batch of a, batch of b, m, k, n]: rows and columns off the 4 × 8 register tiles, a or b broadcast,
+  // and products over several of gemm_nn's blocks of b (256 deep, 128 wide), with ragged last blocks.
+  const shapes: Array<[number, number, number, number, number]> = [[3, 3, 9, 17, 11], [1, 1, 64, 400, 120], [2, 1, 7, 5, 13], [1, 4, 6, 3, 8], [1, 1, 1, 1, 1],
+    [1, 1, 10, 530, 270]];
   for (const [ba, bb, m, k, n] of shapes) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const run = async (backend: string) => {

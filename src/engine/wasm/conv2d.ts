@@ -17,6 +17,7 @@ import { KernelScope, type KernelParams } from './kernel-scope.js';
 import { gemmConv, gemmConvSuits } from './conv-gemm.js';
 import { isSmallChannelConv, smallChannelConv } from './small-channel-conv.js';
 import { winogradApplies, winogradConv } from './winograd.js';
+import type { ConvEpilogue } from './conv-epilogue.js';
 
 /** The convolution's shape, when our kernels may compute it: NHWC and dilation 1 (the gradients always have it, tfjs has no dilated one). */
 function ourConvInfo(params: KernelParams): tf.backend_util.Conv2DInfo | undefined {
@@ -28,16 +29,22 @@ function ourConvInfo(params: KernelParams): tf.backend_util.Conv2DInfo | undefin
   return info.dilationHeight === 1 && info.dilationWidth === 1 ? info : undefined;
 }
 
+/** y by Winograd or the direct loops, through the epilogue; undefined when neither computes this shape. */
+function fusingConv(s: KernelScope, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo,
+  epilogue?: ConvEpilogue): tf.TensorInfo | undefined {
+  if (winogradApplies(info)) return winogradConv(s, x, filter, info, epilogue);
+  if (isSmallChannelConv(info)) return smallChannelConv(s, x, filter, info, epilogue);
+  return undefined;
+}
+
 export function nativeConv2D(stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (params: KernelParams): tf.TensorInfo => {
     const { x, filter } = params.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const info = ourConvInfo(params);
     if (info === undefined) return stock.kernelFunc(params) as tf.TensorInfo;
     const s = new KernelScope(params.backend);
-    if (winogradApplies(info)) return s.finish(winogradConv(s, x, filter, info));
-    if (isSmallChannelConv(info)) return s.finish(smallChannelConv(s, x, filter, info));
-    if (gemmConvSuits(info)) return s.finish(gemmConv(s, x, filter, info));
-    return stock.kernelFunc(params) as tf.TensorInfo;
+    const y = fusingConv(s, x, filter, info) ?? (gemmConvSuits(info) ? gemmConv(s, x, filter, info) : undefined);
+    return y === undefined ? stock.kernelFunc(params) as tf.TensorInfo : s.finish(y);
   };
   return { ...stock, kernelFunc };
 }
@@ -67,11 +74,9 @@ export function nativeFusedConv2D(stock: tf.KernelConfig): tf.KernelConfig {
     const info = stockInference || preluActivationWeights !== undefined || (activation !== 'linear' && activation !== 'relu') ? undefined : ourConvInfo(params);
     // A bias that is not one value per output channel goes to XNNPACK, which refuses it.
     if (info === undefined || (bias !== undefined && tf.util.sizeFromShape(bias.shape) !== info.outChannels)) return stock.kernelFunc(params) as tf.TensorInfo;
-    const epilogue = { bias, relu: activation === 'relu' };
     const s = new KernelScope(params.backend);
-    if (winogradApplies(info)) return s.finish(winogradConv(s, x!, filter!, info, epilogue));
-    if (isSmallChannelConv(info)) return s.finish(smallChannelConv(s, x!, filter!, info, epilogue));
-    return stock.kernelFunc(params) as tf.TensorInfo;
+    const y = fusingConv(s, x!, filter!, info, { bias, relu: activation === 'relu' });
+    return y === undefined ? stock.kernelFunc(params) as tf.TensorInfo : s.finish(y);
   };
   return { ...stock, kernelFunc };
 }

@@ -10,6 +10,7 @@
  * (those lanes are garbage, never stored: reading a few bytes below a tensor stays in the heap).
  */
 #include <wasm_simd128.h>
+#include "conv-epilogue.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define INLINE static inline __attribute__((always_inline))
@@ -34,16 +35,10 @@ INLINE void store_channels(float *p, v128_t v, int co) {
   if (co >= 3) wasm_v128_store32_lane(p + 1, v, 1);
 }
 
-/* FusedConv2D's epilogue on the channel vector at q: + bias (unless null), then max(·, 0) if `relu` (max keeps NaN, as tfjs's Relu does). */
-INLINE v128_t epilogue(v128_t v, const float *bias, int relu, int q) {
-  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + q));
-  return relu ? wasm_f32x4_max(v, wasm_f32x4_splat(0)) : v;
-}
-
 /* One pixel's nvb (1 or 2) channel vectors at q0, q1 of out, through the epilogue. */
 INLINE void store_pixel(float *out, v128_t a0, v128_t a1, int nvb, int q0, int q1, int co, const float *bias, int relu) {
-  store_channels(out + q0, epilogue(a0, bias, relu, q0), co);
-  if (nvb > 1) store_channels(out + q1, epilogue(a1, bias, relu, q1), co);
+  store_channels(out + q0, conv_epilogue(a0, bias, relu, q0), co);
+  if (nvb > 1) store_channels(out + q1, conv_epilogue(a1, bias, relu, q1), co);
 }
 
 /* a0 += *x · v0 and a1 += *x · v1 (nvb = 2). The accumulators are locals of inlined callers: registers. */
@@ -84,7 +79,7 @@ INLINE void conv_pixels(const float *xp, const float *w, float *out, int np, int
   }
 }
 
-/* out [batch, oh, ow, co] = conv(x, w) (+ bias, ReLU: see epilogue) for x [batch, hp, wp, ci] padded, w [kh, kw, ci, co]. */
+/* out [batch, oh, ow, co] = conv(x, w) (+ bias, ReLU: conv-epilogue.h) for x [batch, hp, wp, ci] padded, w [kh, kw, ci, co]. */
 EXPORT(small_conv2d)
 void small_conv2d(const float *x, const float *w, const float *bias, int relu, float *out, int batch, int hp, int wp, int ci, int oh, int ow,
                   int co, int kh, int kw, int sh, int sw) {

@@ -8,6 +8,7 @@
  */
 #include <wasm_simd128.h>
 #include "gemm.h"
+#include "conv-epilogue.h"
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -247,12 +248,7 @@ INLINE void tiles_out_n(const float *src, float *dst, float *tmp, enum matrix ki
       FOR_VECTORS(q, c) {
         load_column(v, tmp + i * n * c + q, c, n);
         UNROLL for (int j = 0; j < m; j++) {
-          if (j < cols) {
-            v128_t y = dot(kind, k[j], kv[j], v, n);
-            if (bias) y = wasm_f32x4_add(y, wasm_v128_load(bias + q));
-            if (relu) y = wasm_f32x4_max(y, wasm_f32x4_splat(0)); /* max keeps NaN, as tfjs's Relu does */
-            wasm_v128_store(out + j * c + q, y);
-          }
+          if (j < cols) wasm_v128_store(out + j * c + q, conv_epilogue(dot(kind, k[j], kv[j], v, n), bias, relu, q));
         }
       }
     }

@@ -89,7 +89,7 @@ export const experimentSchema = z.strictObject({
   distill: z.boolean().default(false),
   /**
    * On wasm, train with Winograd convolutions (stride-1 3×3 and 5×5, ≥ 8 channels): BigCNN trains
-   * 1.6× faster; false computes them directly, with a little less float32 error (src/engine/wasm/winograd.ts).
+   * 2.1× faster; false computes them directly, with a little less float32 error (src/engine/wasm/winograd.ts).
    */
   winograd: z.boolean().default(true),
 });

@@ -1,7 +1,7 @@
 /**
  * Winograd convolution F(m×m, r×r) for stride-1 square convolutions on wasm: forward, input gradient
- * and filter gradient (native/winograd.c). A 5×5 convolution with F(4×4, 5×5) needs 64 products per
- * 4×4 output tile instead of 400, and the products become n² = (m+r-1)² matrix products over
+ * and filter gradient (native/winograd.c). A 5×5 convolution with F(3×3, 5×5) needs 49 products per
+ * 3×3 output tile instead of 225, and the products become n² = (m+r-1)² matrix products over
  * channels (gemm.c). XNNPACK has no Winograd path.
  *
  * On by default; `useWinograd(false)` or SQUISH_WINOGRAD=0 turns it off. The transforms cost some
